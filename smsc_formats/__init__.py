@@ -1,0 +1,58 @@
+"""smsc-formats: parse and emit every data response of the SMSC HTTP API, byte for byte.
+
+``parse`` turns a body of any of the six "getting data" calls, in any of the four formats and
+any charset the API serves, into one canonical typed value; ``emit`` writes that value back
+exactly as the server does. Importing this package pulls in neither click, pytest nor
+hypothesis.
+"""
+
+from .api import emit, parse, unwrap
+from .canonical import from_canonical, to_canonical
+from .charset import sniff
+from .errors import EmitError, ParseError, RequestError, SmscFormatsError
+from .model import (
+    ApiError,
+    IncomingMessage,
+    OperatorInfo,
+    PhoneOperatorInfo,
+    Price,
+    PriceCode,
+    PriceZone,
+    Record,
+    Reply,
+    SentMessage,
+    ShortLink,
+    SmscApiError,
+    StatRow,
+)
+from .spec import CALLS, FORMATS
+from .values import MOSCOW
+
+__all__ = [
+    "CALLS",
+    "FORMATS",
+    "MOSCOW",
+    "ApiError",
+    "EmitError",
+    "IncomingMessage",
+    "OperatorInfo",
+    "ParseError",
+    "PhoneOperatorInfo",
+    "Price",
+    "PriceCode",
+    "PriceZone",
+    "Record",
+    "Reply",
+    "RequestError",
+    "SentMessage",
+    "ShortLink",
+    "SmscApiError",
+    "SmscFormatsError",
+    "StatRow",
+    "emit",
+    "from_canonical",
+    "parse",
+    "sniff",
+    "to_canonical",
+    "unwrap",
+]

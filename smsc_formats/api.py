@@ -1,0 +1,136 @@
+"""parse, emit and unwrap: the public entry points, dispatching through the codec table.
+
+Sans-I/O: bytes in, values out, and back. ``parse`` raises only :class:`ParseError`;
+``emit`` raises only :class:`EmitError`.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import Any
+
+from .charset import canonical_name, decode, detect_format
+from .codecs import CODECS
+from .errors import EmitError, ParseError
+from .model import ApiError, Reply, SmscApiError
+from .spec import CALLS, FORMATS, CallSpec, ListBody, OneOrListBody
+from .values import MOSCOW
+
+
+def call_spec(call: str) -> CallSpec:
+    """The spec of a call by name; an unknown name is a ParseError listing the known ones."""
+    try:
+        return CALLS[call]
+    except KeyError:
+        raise ParseError(f"unknown call {call!r}; known: {', '.join(CALLS)}") from None
+
+
+def _check_fmt(fmt: int | None, call: str) -> None:
+    if fmt is not None and fmt not in FORMATS:
+        raise ParseError(f"unknown fmt {fmt!r}; known: 0, 1, 2, 3", call=call)
+
+
+def parse(body: bytes | str, *, call: str, fmt: int | None = None, charset: str | None = None,
+          content_type: str | None = None, server_tz: tzinfo = MOSCOW,
+          strict: bool = False) -> Reply:
+    """The canonical value a body of ``call`` carries.
+
+    ``fmt=None`` detects the format. ``charset`` is the one the request asked for; without it
+    the charset chain decides (XML declaration, the bytes, then ``content_type``). An error
+    body of any format is recognised whatever ``fmt`` says, and returned as an
+    :class:`ApiError`. With ``strict=True`` every conformance finding (see
+    :func:`smsc_formats.conformance.check_body`) raises too.
+    """
+    spec = call_spec(call)
+    _check_fmt(fmt, call)
+    try:
+        text, _ = decode(body, charset, content_type)
+    except ParseError as exc:
+        raise exc.located(call=call, fmt=fmt) from None
+    reply = _decode(text, spec, fmt, server_tz)
+    if strict:
+        from .conformance import check_text
+
+        findings = check_text(text, call=call, fmt=fmt, server_tz=server_tz)
+        if findings:
+            first = findings[0]
+            raise ParseError(f"{first.message} ({len(findings)} finding(s) in strict mode)",
+                             call=call, fmt=first.fmt, path=first.path)
+    return reply  # type: ignore[no-any-return]
+
+
+def _decode(text: str, spec: CallSpec, fmt: int | None, tz: tzinfo) -> Any:
+    if not text.strip():
+        if isinstance(spec.body, ListBody | OneOrListBody):
+            return []
+        raise ParseError("empty body", call=spec.name, fmt=fmt)
+    error = match_error(text, spec.name)
+    if error is not None:
+        return error
+    if fmt is not None:
+        return CODECS[fmt].decode(text, spec, tz)
+    try:
+        found = detect_format(text, spec.name)
+    except ParseError as exc:
+        raise exc.located(call=spec.name) from None
+    try:
+        return CODECS[found].decode(text, spec, tz)
+    except ParseError:
+        if found in (0, 1):
+            raise
+        # A CSV record may begin with "<", "{" or "[" too: its first field is verbatim text.
+        try:
+            return CODECS[1].decode(text, spec, tz)
+        except ParseError:
+            pass
+        raise
+
+
+def match_error(text: str, call: str = "") -> ApiError | None:
+    """The error a decoded body spells in any of the four formats, or None."""
+    head = text.lstrip()[:1]
+    order = {"E": 0, "0": 1, "<": 2, "{": 3}
+    if head not in order:
+        return None
+    try:
+        return CODECS[order[head]].match_error(text.strip())
+    except ParseError as exc:
+        raise exc.located(call=call) from None
+
+
+def emit(reply: Reply, *, call: str, fmt: int, charset: str = "utf-8",
+         server_tz: tzinfo = MOSCOW) -> bytes:
+    """The body the server would send for ``reply``, byte for byte, in ``fmt`` and ``charset``.
+
+    A value the format or charset cannot carry unchanged is an :class:`EmitError`; nothing is
+    replaced or dropped.
+    """
+    if call not in CALLS:
+        raise EmitError(f"unknown call {call!r}; known: {', '.join(CALLS)}")
+    if fmt not in FORMATS:
+        raise EmitError(f"unknown fmt {fmt!r}; known: 0, 1, 2, 3")
+    try:
+        name = canonical_name(charset)
+    except ParseError as exc:
+        raise EmitError(exc.msg) from None
+    codec = CODECS[fmt]
+    if isinstance(reply, ApiError):
+        text = codec.write_error(reply)
+    else:
+        text = codec.encode(reply, CALLS[call], server_tz)
+    try:
+        return text.encode(name)
+    except UnicodeEncodeError as exc:
+        before = text[:exc.start]
+        line = before.count("\n") + 1
+        col = exc.start - (before.rfind("\n") + 1) + 1
+        char = text[exc.start]
+        raise EmitError(f"{name} cannot encode {char!r} (U+{ord(char):04X}) at line {line}, "
+                        f"column {col}") from None
+
+
+def unwrap(reply: Reply) -> Any:
+    """The reply itself, or raise :class:`SmscApiError` if it is an :class:`ApiError`."""
+    if isinstance(reply, ApiError):
+        raise SmscApiError(reply)
+    return reply

@@ -1,0 +1,259 @@
+"""fmt=2: XML, one element per line, no indentation and no XML declaration.
+
+Parsed with lxml with entity resolution, DTD loading and network access off; a body with a
+DOCTYPE is refused before parsing, so billion-laughs and XXE bodies fail fast. Written by hand
+in the server's layout so the bytes match what the server sends. An error is
+``<result><error>description</error><error_code>N</error_code></result>``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import tzinfo
+from typing import Any
+
+from lxml import etree
+
+from ..errors import EmitError, ParseError, clip, position
+from ..model import ApiError, Price
+from ..spec import CallSpec, Form, ListBody, OneOrListBody, Place, RecordBody, RecordSpec
+from ..values import ValueProblem, reader, writer
+from .plan import MISSING, RecordPlan, build_sections, check_type, record_plan
+
+fmt = 2
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                          dtd_validation=False, huge_tree=False, remove_comments=True,
+                          remove_pis=True)
+_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
+_DTD = re.compile(r"<!(?:DOCTYPE|ENTITY)")
+_NOT_XML_CHAR = re.compile("[^\t\n\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_ATTRIBUTE_CHAR = re.compile("[^\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+Element = etree._Element
+
+
+def strip_declaration(text: str) -> str:
+    """The body without its XML declaration (the charset chain has already used it)."""
+    return _DECLARATION.sub("", text, count=1)
+
+
+def load(text: str, call: str) -> Element:
+    """The root element of an XML body; any failure is a ParseError with line and column."""
+    text = strip_declaration(text)
+    dtd = _DTD.search(text)
+    if dtd is not None:
+        line, col = position(text, dtd.start())
+        raise ParseError("DTDs and entity declarations are not allowed", call=call, fmt=fmt,
+                         line=line, col=col)
+    try:
+        root = etree.fromstring(text, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        line, col = exc.position
+        raise ParseError(f"malformed XML: {exc.msg}", call=call, fmt=fmt, line=line,
+                         col=col) from None
+    except ValueError as exc:
+        raise ParseError(f"malformed XML: {exc}", call=call, fmt=fmt, line=1, col=1) from None
+    if root is None:
+        raise ParseError("no root element", call=call, fmt=fmt, line=1, col=1)
+    return root
+
+
+def _error_of(root: Element) -> ApiError | None:
+    if root.tag != "result" or root.find("error_code") is None:
+        return None
+    code = root.findtext("error_code") or ""
+    try:
+        number = int(code)
+    except ValueError:
+        raise ParseError(f"error_code is not an integer: {clip(code)}", fmt=fmt,
+                         line=root.find("error_code").sourceline, col=1) from None  # type: ignore[union-attr]
+    return ApiError(number, root.findtext("error"))
+
+
+class XmlCodec:
+    """Decode and encode fmt=2 bodies of any call."""
+
+    fmt = fmt
+
+    def match_error(self, text: str) -> ApiError | None:
+        if "<error_code>" not in text:
+            return None
+        try:
+            value = load(text, "")
+        except ParseError:
+            return None  # not this format at all; the asked format's codec will say why
+        return _error_of(value)
+
+    def decode(self, text: str, call: CallSpec, tz: tzinfo) -> Any:
+        root = load(text, call.name)
+        error = _error_of(root)
+        if error is not None:
+            return error
+        body = call.body
+        if isinstance(body, ListBody):
+            self._root(root, body.xml_root, call)
+            return self._items(root, body.record, call, tz, "$")
+        if isinstance(body, RecordBody):
+            self._root(root, body.record.xml_tag, call)
+            return self._record(root, record_plan(body.record, fmt, tz), call, "$")
+        if isinstance(body, OneOrListBody):
+            if root.tag == body.one.xml_tag:
+                return self._record(root, record_plan(body.one, fmt, tz), call, "$")
+            self._root(root, body.xml_root, call)
+            return self._items(root, body.many, call, tz, "$")
+        self._root(root, body.xml_root, call)
+        lists = []
+        for section in body.sections:
+            container = root.find(section.name)
+            if container is None:
+                lists.append(())
+                continue
+            lists.append(tuple(self._items(container, section.record, call, tz,
+                                           f"$.{section.name}")))
+        mail: Any = None
+        element = root.find(body.tail.name)
+        if element is not None and element.text:
+            mail = self._convert(reader(body.tail.kind, Form.VALUE, tz), element.text, call,
+                                 element, f"$.{body.tail.name}")
+        return build_sections(body, lists, mail)
+
+    def _root(self, root: Element, tag: str, call: CallSpec) -> None:
+        if root.tag != tag:
+            raise ParseError(f"root element is <{root.tag!s}>, expected <{tag}>", call=call.name,
+                             fmt=fmt, line=root.sourceline, col=1)
+
+    def _items(self, parent: Element, spec: RecordSpec, call: CallSpec, tz: tzinfo,
+               path: str) -> list[Any]:
+        plan = record_plan(spec, fmt, tz)
+        items = parent.findall(spec.xml_tag)
+        return [self._record(el, plan, call, f"{path}[{i}]") for i, el in enumerate(items)]
+
+    def _record(self, el: Element, plan: RecordPlan, call: CallSpec, path: str) -> Any:
+        values: list[Any] = [MISSING] * len(plan.spec.fields)
+        children: dict[str, Element] = {}
+        for child in el:
+            if isinstance(child.tag, str):
+                children.setdefault(child.tag, child)
+        for sp in plan.slots:
+            place = sp.slot.place
+            source: Element = el
+            if place is Place.CHILD:
+                found = children.get(sp.slot.wire)
+                if found is None:
+                    continue
+                source, text = found, found.text or ""
+            elif place is Place.ATTRIBUTE:
+                attr = el.get(sp.slot.wire)
+                if attr is None:
+                    continue
+                text = attr
+            else:
+                text = el.text or ""
+            if text == "" and sp.field.optional:
+                continue
+            if not sp.primary and values[sp.index] is not MISSING:
+                continue
+            values[sp.index] = self._convert(sp.read, text, call, source,
+                                             f"{path}.{sp.slot.wire}")
+
+        def where(msg: str) -> ParseError:
+            return ParseError(msg, call=call.name, fmt=fmt, line=el.sourceline, col=1,
+                              path=path)
+
+        return plan.build(values, where)
+
+    def _convert(self, read: Callable[[str], Any], text: str, call: CallSpec, el: Element,
+                 path: str) -> Any:
+        try:
+            return read(text)
+        except ValueProblem as exc:
+            raise ParseError(str(exc), call=call.name, fmt=fmt, line=el.sourceline, col=1,
+                             path=path) from None
+
+    # -- encoding ------------------------------------------------------------------------
+
+    def write_error(self, error: ApiError) -> str:
+        lines = ["<result>"]
+        if error.description is not None:
+            lines.append(f"<error>{_text(error.description, 'error')}</error>")
+        lines += [f"<error_code>{error.code}</error_code>", "</result>"]
+        return "\n".join(lines)
+
+    def encode(self, reply: Any, call: CallSpec, tz: tzinfo) -> str:
+        body = call.body
+        if isinstance(body, ListBody):
+            return self._list(reply, body.xml_root, record_plan(body.record, fmt, tz))
+        if isinstance(body, RecordBody):
+            return self._element(reply, record_plan(body.record, fmt, tz))
+        if isinstance(body, OneOrListBody):
+            if isinstance(reply, list):
+                return self._list(reply, body.xml_root, record_plan(body.many, fmt, tz))
+            return self._element(reply, record_plan(body.one, fmt, tz))
+        if not isinstance(reply, Price):
+            raise EmitError(f"expected a Price, got {type(reply).__name__}")
+        lines = [f"<{body.xml_root}>"]
+        for section in body.sections:
+            lines.append(self._list(getattr(reply, section.name), section.name,
+                                    record_plan(section.record, fmt, tz)))
+        if reply.mail is not None:
+            mail = _write(writer(body.tail.kind, Form.VALUE, tz), reply.mail, body.tail.name)
+            lines.append(f"<{body.tail.name}>{_text(mail, body.tail.name)}</{body.tail.name}>")
+        lines.append(f"</{body.xml_root}>")
+        return "\n".join(lines)
+
+    def _list(self, records: Any, tag: str, plan: RecordPlan) -> str:
+        if not isinstance(records, list | tuple):
+            raise EmitError(f"expected a list of {plan.spec.name}, "
+                            f"got {type(records).__name__}")
+        return "\n".join([f"<{tag}>", *[self._element(r, plan) for r in records], f"</{tag}>"])
+
+    def _element(self, record: Any, plan: RecordPlan) -> str:
+        check_type(record, plan.spec)
+        tag = plan.spec.xml_tag
+        attrs, children, text = [], [], ""
+        for sp in plan.slots:
+            value = getattr(record, sp.field.name)
+            name = f"{plan.spec.name}.{sp.field.name}"
+            if value is None:
+                if not sp.field.optional:
+                    raise EmitError(f"{name} is None")
+                continue
+            raw = _write(sp.write, value, name)
+            if sp.slot.place is Place.ATTRIBUTE:
+                attrs.append(f' {sp.slot.wire}="{_attribute(raw, name)}"')
+            elif sp.slot.place is Place.TEXT:
+                text = _text(raw, name)
+            else:
+                children.append(f"<{sp.slot.wire}>{_text(raw, name)}</{sp.slot.wire}>")
+        if children:
+            return "\n".join([f"<{tag}{''.join(attrs)}>", *children, f"</{tag}>"])
+        return f"<{tag}{''.join(attrs)}>{text}</{tag}>"
+
+
+def _write(write: Callable[[Any], str], value: Any, name: str) -> str:
+    try:
+        return write(value)
+    except ValueProblem as exc:
+        raise EmitError(f"{name}: {exc}") from None
+
+
+def _text(value: str, name: str) -> str:
+    bad = _NOT_XML_CHAR.search(value)
+    if bad is not None:
+        raise EmitError(f"{name}: character U+{ord(bad.group()):04X} cannot be carried by XML "
+                        f"text unchanged")
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attribute(value: str, name: str) -> str:
+    bad = _NOT_ATTRIBUTE_CHAR.search(value)
+    if bad is not None:
+        raise EmitError(f"{name}: character U+{ord(bad.group()):04X} cannot be carried by an "
+                        f"XML attribute unchanged")
+    return _text(value, name).replace('"', "&quot;")
+
+
+CODEC = XmlCodec()
+"""The fmt=2 codec."""

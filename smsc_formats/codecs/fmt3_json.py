@@ -1,0 +1,190 @@
+"""fmt=3: JSON, in the server's own layout rather than compact JSON.
+
+Any valid JSON layout is read; numbers written as strings and strings written as numbers are
+accepted for every field (conformance reports the drift), and JSON floats are read as
+``Decimal`` from their own text. The writer puts one member per line with no indentation,
+``[`` glued to the first object, and escapes only ``"``, ``\\`` and control characters.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import tzinfo
+from decimal import Decimal
+from typing import Any
+
+from ..errors import EmitError, ParseError
+from ..model import ApiError, Price
+from ..spec import CallSpec, Form, JsonType, ListBody, OneOrListBody, RecordBody, RecordSpec
+from ..values import ValueProblem, json_reader, writer
+from .plan import MISSING, RecordPlan, build_sections, check_type, record_plan
+
+fmt = 3
+
+
+def load(text: str, call: str) -> Any:
+    """The decoded JSON value; any failure is a ParseError with line and column."""
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"malformed JSON: {exc.msg}", call=call, fmt=fmt, line=exc.lineno,
+                         col=exc.colno) from None
+    except (ValueError, RecursionError) as exc:
+        raise ParseError(f"malformed JSON: {exc}", call=call, fmt=fmt) from None
+
+
+def _error_of(value: Any, call: str) -> ApiError | None:
+    if not isinstance(value, dict) or "error_code" not in value:
+        return None
+    code, description = value["error_code"], value.get("error")
+    if isinstance(code, str) and code.lstrip("-").isdigit() and code.isascii():
+        code = int(code)
+    if type(code) is not int:
+        raise ParseError(f"error_code is not an integer: {code!r}", call=call, fmt=fmt,
+                         path="$.error_code")
+    if description is not None and not isinstance(description, str):
+        raise ParseError(f"error is not a string: {description!r}", call=call, fmt=fmt,
+                         path="$.error")
+    return ApiError(code, description)
+
+
+class JsonCodec:
+    """Decode and encode fmt=3 bodies of any call."""
+
+    fmt = fmt
+
+    def match_error(self, text: str) -> ApiError | None:
+        if "error_code" not in text:
+            return None
+        try:
+            value = load(text, "")
+        except ParseError:
+            return None  # not this format at all; the asked format's codec will say why
+        return _error_of(value, "")
+
+    def decode(self, text: str, call: CallSpec, tz: tzinfo) -> Any:
+        value = load(text, call.name)
+        error = _error_of(value, call.name)
+        if error is not None:
+            return error
+        body = call.body
+        if isinstance(body, ListBody):
+            return self._items(value, body.record, call, tz, "$")
+        if isinstance(body, RecordBody):
+            return self._record(value, record_plan(body.record, fmt, tz), call, "$")
+        if isinstance(body, OneOrListBody):
+            if isinstance(value, dict):
+                return self._record(value, record_plan(body.one, fmt, tz), call, "$")
+            return self._items(value, body.many, call, tz, "$")
+        if not isinstance(value, dict):
+            raise _at(call, "$", f"expected an object, got {_kind(value)}")
+        lists = [tuple(self._items(value.get(s.name, []), s.record, call, tz, f"$.{s.name}"))
+                 for s in body.sections]
+        mail: Any = None
+        if value.get(body.tail.name) not in (None, ""):
+            mail = self._convert(json_reader(body.tail.kind, Form.VALUE, tz),
+                                 value[body.tail.name], call, f"$.{body.tail.name}")
+        return build_sections(body, lists, mail)
+
+    def _items(self, value: Any, spec: RecordSpec, call: CallSpec, tz: tzinfo,
+               path: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise _at(call, path, f"expected an array, got {_kind(value)}")
+        plan = record_plan(spec, fmt, tz)
+        return [self._record(v, plan, call, f"{path}[{i}]") for i, v in enumerate(value)]
+
+    def _record(self, obj: Any, plan: RecordPlan, call: CallSpec, path: str) -> Any:
+        if not isinstance(obj, dict):
+            raise _at(call, path, f"expected an object, got {_kind(obj)}")
+        values: list[Any] = [MISSING] * len(plan.spec.fields)
+        for sp in plan.slots:
+            raw = obj.get(sp.slot.wire, MISSING)
+            if raw is MISSING or (sp.field.optional and raw in (None, "")):
+                continue
+            if not sp.primary and values[sp.index] is not MISSING:
+                continue
+            values[sp.index] = self._convert(sp.read_json, raw, call, f"{path}.{sp.slot.wire}")
+        return plan.build(values, lambda msg: _at(call, path, msg))
+
+    def _convert(self, read: Callable[[Any], Any], raw: Any, call: CallSpec, path: str) -> Any:
+        try:
+            return read(raw)
+        except ValueProblem as exc:
+            raise _at(call, path, str(exc)) from None
+
+    # -- encoding ------------------------------------------------------------------------
+
+    def write_error(self, error: ApiError) -> str:
+        members = [] if error.description is None else [f'"error": {_string(error.description)}']
+        members.append(f'"error_code": {error.code}')
+        return _object(members)
+
+    def encode(self, reply: Any, call: CallSpec, tz: tzinfo) -> str:
+        body = call.body
+        if isinstance(body, ListBody):
+            return self._array(reply, record_plan(body.record, fmt, tz))
+        if isinstance(body, RecordBody):
+            return self._object(reply, record_plan(body.record, fmt, tz))
+        if isinstance(body, OneOrListBody):
+            if isinstance(reply, list):
+                return self._array(reply, record_plan(body.many, fmt, tz))
+            return self._object(reply, record_plan(body.one, fmt, tz))
+        if not isinstance(reply, Price):
+            raise EmitError(f"expected a Price, got {type(reply).__name__}")
+        members = [f'"{s.name}": '
+                   + self._array(list(getattr(reply, s.name)), record_plan(s.record, fmt, tz))
+                   for s in body.sections]
+        if reply.mail is not None:
+            mail = _write(writer(body.tail.kind, Form.VALUE, tz), reply.mail, body.tail.name)
+            members.append(f'"{body.tail.name}": {_string(mail)}')
+        return _object(members)
+
+    def _array(self, records: Any, plan: RecordPlan) -> str:
+        if not isinstance(records, list):
+            raise EmitError(f"expected a list of {plan.spec.name}, "
+                            f"got {type(records).__name__}")
+        return "[" + ",\n".join([self._object(r, plan) for r in records]) + "]"
+
+    def _object(self, record: Any, plan: RecordPlan) -> str:
+        check_type(record, plan.spec)
+        members = []
+        for sp in plan.slots:
+            value = getattr(record, sp.field.name)
+            name = f"{plan.spec.name}.{sp.field.name}"
+            if value is None:
+                if not sp.field.optional:
+                    raise EmitError(f"{name} is None")
+                continue
+            raw = _write(sp.write, value, name)
+            members.append(f'"{sp.slot.wire}": '
+                           + (raw if sp.slot.json is JsonType.NUMBER else _string(raw)))
+        return _object(members)
+
+
+def _object(members: list[str]) -> str:
+    return "{\n" + ",\n".join(members) + "\n}"
+
+
+def _string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _write(write: Callable[[Any], str], value: Any, name: str) -> str:
+    try:
+        return write(value)
+    except ValueProblem as exc:
+        raise EmitError(f"{name}: {exc}") from None
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+            type(None): "null"}.get(type(value), "a number")
+
+
+def _at(call: CallSpec, path: str, msg: str) -> ParseError:
+    return ParseError(msg, call=call.name, fmt=fmt, path=path)
+
+
+CODEC = JsonCodec()
+"""The fmt=3 codec."""

@@ -1,0 +1,53 @@
+"""The SMSC "getting data" API as data: the vocabulary and the six calls.
+
+No logic lives here; codecs, strategies, conformance checks and the simulator all read it.
+"""
+
+from .calls import CALLS, SECRET_PARAMS
+from .vocabulary import (
+    FORMAT_NAMES,
+    FORMATS,
+    Body,
+    CallSpec,
+    ErrorCode,
+    Field,
+    Form,
+    JsonType,
+    Kind,
+    ListBody,
+    OneOrListBody,
+    Param,
+    ParamKind,
+    Place,
+    RateLimit,
+    RecordBody,
+    RecordSpec,
+    Section,
+    SectionsBody,
+    Slot,
+)
+
+__all__ = [
+    "CALLS",
+    "FORMATS",
+    "FORMAT_NAMES",
+    "SECRET_PARAMS",
+    "Body",
+    "CallSpec",
+    "ErrorCode",
+    "Field",
+    "Form",
+    "JsonType",
+    "Kind",
+    "ListBody",
+    "OneOrListBody",
+    "Param",
+    "ParamKind",
+    "Place",
+    "RateLimit",
+    "RecordBody",
+    "RecordSpec",
+    "Section",
+    "SectionsBody",
+    "Slot",
+]

@@ -1,0 +1,171 @@
+"""Converters between wire text and model values, one pair per field kind and form.
+
+Ints stay ints, money is a ``Decimal`` that keeps the scale of its text, instants are aware
+``datetime`` values in the server timezone (fixed UTC+03:00 unless told otherwise), and text
+is kept verbatim. Readers raise :class:`ValueProblem` with a plain-words reason; the codecs
+add the position.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone, tzinfo
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from .spec import Form, Kind
+
+MOSCOW = timezone(timedelta(hours=3), "MSK")
+"""The server timezone: Moscow, fixed UTC+03:00 (no DST since 2014)."""
+
+Reader = Callable[[str], Any]
+Writer = Callable[[Any], str]
+
+
+class ValueProblem(ValueError):
+    """A wire value that does not have its field's shape; the codec says where."""
+
+
+SHAPES: dict[tuple[Kind, Form], str] = {
+    (Kind.INT, Form.VALUE): r"-?[0-9]+",
+    (Kind.MONEY, Form.VALUE): r"-?[0-9]+(?:\.[0-9]+)?",
+    (Kind.INSTANT, Form.DATE): r"[0-9]{2}\.[0-9]{2}\.[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}",
+    (Kind.INSTANT, Form.TIMESTAMP): r"-?[0-9]+",
+    (Kind.TZ, Form.VALUE): r"[+-]?[0-9]{1,2}",
+    (Kind.TEXT, Form.VALUE): r"[^\n]*",
+    (Kind.CODE, Form.VALUE): r"[^\n]*",
+}
+"""The text shape of each (kind, form): what a well-formed wire value matches."""
+
+_WHAT = {
+    (Kind.INT, Form.VALUE): "an integer",
+    (Kind.MONEY, Form.VALUE): "a decimal number",
+    (Kind.INSTANT, Form.DATE): "a date DD.MM.YYYY hh:mm:ss",
+    (Kind.INSTANT, Form.TIMESTAMP): "a Unix timestamp",
+    (Kind.TZ, Form.VALUE): "a UTC offset in hours",
+}
+
+
+def describe(kind: Kind, form: Form) -> str:
+    """What a value of this kind and form looks like, in plain words."""
+    return _WHAT.get((kind, form), "text")
+
+
+def _checked(kind: Kind, form: Form, convert: Callable[[str], Any]) -> Reader:
+    match = re.compile(SHAPES[(kind, form)]).fullmatch
+    what = describe(kind, form)
+
+    def read(text: str) -> Any:
+        if match(text) is None:
+            shown = repr(text) if len(text) <= 40 else repr(text[:40] + "…")
+            raise ValueProblem(f"expected {what}, got {shown}")
+        try:
+            return convert(text)
+        except (ValueError, OverflowError, OSError) as exc:
+            raise ValueProblem(f"{what} out of range: {text!r}") from exc
+
+    return read
+
+
+def _date_reader(tz: tzinfo) -> Callable[[str], datetime]:
+    def convert(s: str) -> datetime:
+        return datetime(int(s[6:10]), int(s[3:5]), int(s[0:2]), int(s[11:13]), int(s[14:16]),
+                        int(s[17:19]), tzinfo=tz)
+
+    return convert
+
+
+def _timestamp_reader(tz: tzinfo) -> Callable[[str], datetime]:
+    def convert(s: str) -> datetime:
+        return datetime.fromtimestamp(int(s), tz)
+
+    return convert
+
+
+@cache
+def reader(kind: Kind, form: Form, tz: tzinfo = MOSCOW) -> Reader:
+    """The function that turns one wire text of this kind and form into a model value."""
+    if kind in (Kind.TEXT, Kind.CODE):
+        return str
+    if kind is Kind.INSTANT:
+        convert = _timestamp_reader(tz) if form is Form.TIMESTAMP else _date_reader(tz)
+        return _checked(kind, form, convert)
+    if kind is Kind.MONEY:
+        return _checked(kind, Form.VALUE, Decimal)
+    return _checked(kind, Form.VALUE, int)
+
+
+def _instant(value: Any, tz: tzinfo) -> datetime:
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValueProblem(f"expected an aware datetime, got {value!r}")
+    if value.microsecond:
+        raise ValueProblem(f"instants have whole seconds on the wire, got {value.isoformat()}")
+    return value.astimezone(tz)
+
+
+def _date_writer(tz: tzinfo) -> Writer:
+    def write(value: Any) -> str:
+        d = _instant(value, tz)
+        return (f"{d.day:02d}.{d.month:02d}.{d.year:04d} "
+                f"{d.hour:02d}:{d.minute:02d}:{d.second:02d}")
+
+    return write
+
+
+def _timestamp_writer(tz: tzinfo) -> Writer:
+    def write(value: Any) -> str:
+        return str(int(_instant(value, tz).timestamp()))
+
+    return write
+
+
+def _write_int(value: Any) -> str:
+    if type(value) is not int:
+        raise ValueProblem(f"expected an int, got {value!r}")
+    return str(value)
+
+
+def _write_money(value: Any) -> str:
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise ValueProblem(f"expected a finite Decimal, got {value!r}")
+    return format(value, "f")
+
+
+def _write_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueProblem(f"expected a str, got {value!r}")
+    return value
+
+
+@cache
+def writer(kind: Kind, form: Form, tz: tzinfo = MOSCOW) -> Writer:
+    """The function that spells one model value of this kind and form as wire text."""
+    if kind is Kind.INSTANT:
+        return _timestamp_writer(tz) if form is Form.TIMESTAMP else _date_writer(tz)
+    if kind is Kind.MONEY:
+        return _write_money
+    if kind in (Kind.INT, Kind.TZ):
+        return _write_int
+    return _write_text
+
+
+def json_reader(kind: Kind, form: Form, tz: tzinfo = MOSCOW) -> Callable[[Any], Any]:
+    """Like :func:`reader`, for a decoded JSON value that may be a number or a string.
+
+    Numbers written as strings and strings written as numbers are both accepted (conformance
+    reports the type drift). JSON floats arrive as ``Decimal`` so money keeps its scale.
+    """
+    read = reader(kind, form, tz)
+
+    def read_json(value: Any) -> Any:
+        if isinstance(value, str):
+            return read(value)
+        if isinstance(value, bool) or value is None:
+            raise ValueProblem(f"expected {describe(kind, form)}, got {value!r}")
+        if isinstance(value, int | Decimal):
+            return read(format(value, "f") if isinstance(value, Decimal) else str(value))
+        raise ValueProblem(f"expected {describe(kind, form)}, got {value!r}")
+
+    return read_json
