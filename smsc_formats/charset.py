@@ -82,7 +82,7 @@ def _text_heads(call: str | None) -> tuple[str, ...]:
     from .spec import CALLS, SectionsBody
 
     heads: set[str] = set()
-    for spec in [CALLS[call]] if call in CALLS else list(CALLS.values()):
+    for spec in [CALLS[call]] if call is not None and call in CALLS else list(CALLS.values()):
         heads.update(r.layouts[0][0].wire + " = " for r in spec.records())
         if isinstance(spec.body, SectionsBody):
             heads.add(spec.body.tail.name + " = ")

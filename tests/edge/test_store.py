@@ -1,0 +1,78 @@
+"""The fixture store: layout, byte-exact bodies, checks on load, atomic replacement."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from smsc_formats.edge.store import (
+    BODY_FILES,
+    StoreError,
+    case_dirs,
+    load_case,
+    load_corpus,
+    make_case,
+    write_case,
+)
+
+BODIES = {0: b"login = redacted-login, sms = 3, credit = 1.50, debit = 0, currency = RUB"
+,
+          1: "redacted-login,3,1.50,0,RUB".encode("windows-1251")}
+
+
+def test_written_case_has_the_documented_layout(tmp_path: Path) -> None:
+    case = make_case("get_stat", "default", BODIES, params={"start": "01.11.2026"},
+                     source="simulator", source_host="127.0.0.1:1")
+    folder = write_case(tmp_path, case)
+    assert folder == tmp_path / "get_stat" / "default"
+    assert sorted(p.name for p in folder.iterdir()) == ["fmt0.txt", "fmt1.csv", "meta.json"]
+    assert (folder / "fmt1.csv").read_bytes() == BODIES[1]
+    meta = json.loads((folder / "meta.json").read_text())
+    assert meta["call"] == "get_stat"
+    assert meta["case"] == "default"
+    assert meta["params"] == {"start": "01.11.2026"}
+    assert meta["formats"]["0"]["file"] == "fmt0.txt"
+    assert len(meta["formats"]["0"]["sha256"]) == 64
+
+
+def test_round_trip_through_disk(tmp_path: Path) -> None:
+    write_case(tmp_path, make_case("get_stat", "default", BODIES, source="simulator"))
+    [case] = load_corpus(tmp_path)
+    assert dict(case.bodies) == BODIES
+    assert case.source == "simulator"
+
+
+def test_tampered_body_is_reported_with_its_file(tmp_path: Path) -> None:
+    folder = write_case(tmp_path, make_case("get_stat", "default", BODIES))
+    (folder / BODY_FILES[0]).write_bytes(b"login = x")
+    with pytest.raises(StoreError, match=r"fmt0\.txt: sha256 does not match meta\.json"):
+        load_case(folder)
+
+
+def test_broken_meta_is_reported_with_line_and_column(tmp_path: Path) -> None:
+    folder = write_case(tmp_path, make_case("get_stat", "default", BODIES))
+    (folder / "meta.json").write_text('{"call": "get_stat",\n  oops}')
+    with pytest.raises(StoreError, match=r"meta\.json:2:3: "):
+        load_case(folder)
+
+
+def test_rewrite_replaces_the_whole_case(tmp_path: Path) -> None:
+    write_case(tmp_path, make_case("get_stat", "default", BODIES))
+    write_case(tmp_path, make_case("get_stat", "default", {3: b"[]"}))
+    [case] = load_corpus(tmp_path)
+    assert dict(case.bodies) == {3: b"[]"}
+    assert [p.name for p in (tmp_path / "get_stat").iterdir()] == ["default"]
+
+
+def test_a_swap_cut_between_its_renames_still_reads_the_old_case(tmp_path: Path) -> None:
+    folder = write_case(tmp_path, make_case("get_stat", "default", BODIES))
+    folder.rename(folder.parent / ".default.old-123")
+    assert case_dirs(tmp_path) == [folder]
+    assert dict(load_case(folder).bodies) == BODIES
+
+
+def test_not_a_corpus(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="not a corpus folder"):
+        load_corpus(tmp_path / "missing")
