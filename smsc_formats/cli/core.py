@@ -30,7 +30,9 @@ def parse_command(call: str, fmt: int | None, charset: str | None, strict: bool,
     try:
         if verbose:
             text, used = decode(body, charset)
-            found = fmt if fmt is not None else (detect_format(text, call) if text.strip() else None)
+            found = fmt
+            if found is None and text.strip():
+                found = detect_format(text, call)
             click.echo(f"fmt={found} charset={used}", err=True)
         reply = parse(body, call=call, fmt=fmt, charset=charset, strict=strict)
     except SmscFormatsError as exc:
