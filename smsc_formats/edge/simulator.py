@@ -1,0 +1,289 @@
+"""The SMSC simulator: a threaded HTTP server answering the six calls like the real server.
+
+It serves ``/sys/get.php``, ``/sys/info.php`` and ``/sys/tinyurls.php`` over GET and POST
+(form-encoded), picks the call by the spec's path and selector, checks the credentials
+(error 2), validates the parameters with :func:`smsc_formats.request.validate` (error 1),
+enforces the spec's rate limits (error 9) and answers from the seeded
+:mod:`~smsc_formats.edge.dataset` through :func:`smsc_formats.emit`, in the asked ``fmt`` and
+``charset`` (UTF-8 unless asked otherwise). Errors are HTTP 200 with the error body, as the
+real server sends them. With ``drift`` set, data bodies carry one kind of
+:mod:`~smsc_formats.edge.drifts`.
+
+Nothing it logs holds a credential: an access line names the method, path, call, fmt and
+status only.
+"""
+
+from __future__ import annotations
+
+import hmac
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from ..api import emit
+from ..errors import EmitError, RequestError
+from ..model import ApiError, Reply
+from ..request import validate
+from ..spec import CALLS, FORMATS, SECRET_PARAMS, CallSpec
+from .dataset import ANSWERS, APIKEY_ACCOUNT, Dataset, make_dataset
+from .drifts import DRIFTS, render
+from .sim_limits import Clock, ServerLimits
+
+DEFAULT_CHARSET = "utf-8"
+CHARSETS: tuple[str, ...] = next(p.choices for p in CALLS["get_stat"].params
+                                 if p.name == "charset")
+"""The charsets a request may ask for (the spec's ``charset`` choices)."""
+CONTENT_TYPES: Mapping[int, str] = {0: "text/plain", 1: "text/plain", 2: "text/xml",
+                                    3: "application/json"}
+MAX_BODY = 1 << 20
+"""The largest POST body read, in bytes."""
+
+DESCRIPTIONS: Mapping[int, str] = {
+    1: "parameters error",
+    2: "authorise error",
+    9: "duplicate request, wait a minute",
+}
+"""The description of each error the simulator itself raises (error 3 comes from the spec)."""
+TOO_MANY_CONCURRENT = "too many concurrent requests"
+
+AccessLog = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SimulatorConfig:
+    """How the simulator behaves: its dataset seed, the account it accepts, limits, drift."""
+
+    seed: int = 0
+    login: str | None = "demo"
+    psw: str | None = "demo-password"
+    apikey: str | None = None
+    limits: bool = True
+    """Enforce SMSC's rate limits (error 9)."""
+    drift: str | None = None
+    """Inject one kind of :data:`~smsc_formats.edge.drifts.DRIFTS`; None answers faithfully."""
+    clock: Clock = field(default=time.monotonic, repr=False, compare=False)
+    """The clock the rate limits read; tests pass a fake one instead of sleeping."""
+
+    def __post_init__(self) -> None:
+        if self.drift is not None and self.drift not in DRIFTS:
+            raise ValueError(f"unknown drift {self.drift!r}; known: {', '.join(DRIFTS)}")
+
+    def __repr__(self) -> str:
+        return (f"SimulatorConfig(seed={self.seed}, limits={self.limits}, "
+                f"drift={self.drift!r}, credentials=***)")
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One HTTP answer, and what the access log may say about it."""
+
+    status: int
+    content_type: str
+    body: bytes
+    call: str = "-"
+    fmt: str = "-"
+    error: int | None = None
+
+
+class Simulator:
+    """The request logic, free of sockets: params in, :class:`Answer` out."""
+
+    def __init__(self, config: SimulatorConfig) -> None:
+        self.config = config
+        self.dataset: Dataset = make_dataset(config.seed)
+        self.limits = ServerLimits(config.clock)
+        self.paths: dict[str, list[CallSpec]] = {}
+        """The calls served under each path (``/sys/get.php`` ...), from the spec."""
+        for spec in CALLS.values():
+            self.paths.setdefault("/" + spec.path, []).append(spec)
+
+    def handle(self, path: str, params: Mapping[str, str]) -> Answer:
+        """The answer to a request for ``path`` with its (already decoded) parameters."""
+        calls = self.paths.get(path)
+        if calls is None:
+            return Answer(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"Not Found")
+        fmt = _int_or_none(params.get("fmt", "0"))
+        charset = params.get("charset", DEFAULT_CHARSET).lower()
+        if charset not in CHARSETS:
+            charset = DEFAULT_CHARSET
+        if fmt not in FORMATS:
+            return self._error(None, 0, charset, 1, fmt_shown="?")
+        assert fmt is not None
+        selected = [c for c in calls if params.get(c.selector, "") not in ("", "0")]
+        if len(selected) != 1:
+            return self._error(None, fmt, charset, 1)
+        spec = selected[0]
+        account = self._account(params)
+        if account is None:
+            return self._error(spec, fmt, charset, 2)
+        call_params = {k: v for k, v in params.items()
+                       if k not in SECRET_PARAMS and k != spec.selector}
+        try:
+            validate(spec, call_params)
+        except RequestError:
+            return self._error(spec, fmt, charset, 1)
+        key = "login:" + account if "apikey" not in params else "apikey:" + params["apikey"]
+        if not self.config.limits:
+            return self._answer(spec, fmt, charset, call_params, account)
+        with self.limits.connection(key, spec) as crowded:
+            if crowded is not None:
+                return self._error(spec, fmt, charset, crowded.error, TOO_MANY_CONCURRENT)
+            broken = self.limits.admit(key, spec, call_params)
+            if broken is not None:
+                return self._error(spec, fmt, charset, broken.error)
+            return self._answer(spec, fmt, charset, call_params, account)
+
+    def _account(self, params: Mapping[str, str]) -> str | None:
+        """The login ``get_stat`` echoes if the credentials are right, else None."""
+        cfg = self.config
+        if "apikey" in params:
+            ok = cfg.apikey is not None and _same(params["apikey"], cfg.apikey)
+            return APIKEY_ACCOUNT if ok else None
+        login, psw = params.get("login"), params.get("psw")
+        if cfg.login is None or cfg.psw is None or login is None or psw is None:
+            return None
+        return login if _same(login, cfg.login) and _same(psw, cfg.psw) else None
+
+    def _answer(self, spec: CallSpec, fmt: int, charset: str, params: Mapping[str, str],
+                account: str) -> Answer:
+        reply: Reply = ANSWERS[spec.name](self.dataset, params, account)
+        try:
+            body = render(reply, call=spec.name, fmt=fmt, charset=charset,
+                          drift=self.config.drift)
+        except (EmitError, UnicodeError):
+            return self._error(spec, fmt, charset, 1)
+        error = reply.code if isinstance(reply, ApiError) else None
+        return Answer(HTTPStatus.OK, _content_type(fmt, charset), body, spec.name, str(fmt),
+                      error)
+
+    def _error(self, spec: CallSpec | None, fmt: int, charset: str, code: int,
+               description: str | None = None, *, fmt_shown: str | None = None) -> Answer:
+        """An SMSC error body in ``fmt`` and ``charset``, with HTTP 200 like the real server."""
+        error = ApiError(code, description or DESCRIPTIONS.get(code))
+        body = emit(error, call=spec.name if spec else "get_messages", fmt=fmt, charset=charset)
+        return Answer(HTTPStatus.OK, _content_type(fmt, charset), body,
+                      spec.name if spec else "-", fmt_shown or str(fmt), code)
+
+
+def _same(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def _int_or_none(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def _content_type(fmt: int, charset: str) -> str:
+    return f"{CONTENT_TYPES[fmt]}; charset={charset}"
+
+
+def decode_params(query: bytes) -> dict[str, str]:
+    """A form-encoded query or body as parameters, in the charset it asks for (UTF-8 else).
+
+    A repeated parameter keeps its last value, as PHP does.
+    """
+    first = dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True,
+                           encoding="latin-1"))
+    charset = first.get("charset", DEFAULT_CHARSET).lower()
+    encoding = charset if charset in CHARSETS else DEFAULT_CHARSET
+    return dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding=encoding,
+                          errors="replace"))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Reads a GET or POST request, asks the :class:`Simulator`, writes its answer."""
+
+    server: SimulatorServer
+    server_version = "smsc-formats-simulator"
+    sys_version = ""
+
+    def do_GET(self) -> None:
+        self._serve(b"")
+
+    def do_POST(self) -> None:
+        length = self.headers.get("Content-Length", "0")
+        size = int(length) if length.isascii() and length.isdigit() else -1
+        if not 0 <= size <= MAX_BODY:
+            self._write(Answer(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                               "text/plain; charset=utf-8", b"Request body too large"))
+            return
+        self._serve(self.rfile.read(size))
+
+    def _serve(self, form: bytes) -> None:
+        parts = urlsplit(self.path)
+        query = parts.query.encode("latin-1", "replace")
+        params = decode_params(query + (b"&" if query and form else b"") + form)
+        self._write(self.server.simulator.handle(parts.path, params), parts.path)
+
+    def _write(self, answer: Answer, path: str = "-") -> None:
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.content_type)
+        self.send_header("Content-Length", str(len(answer.body)))
+        self.end_headers()
+        self.wfile.write(answer.body)
+        if self.server.access_log is not None:
+            known = path if path in self.server.simulator.paths else "-"
+            status = f"{answer.status}" + (f" error={answer.error}" if answer.error else "")
+            self.server.access_log(f"{self.command} {known} {answer.call} fmt={answer.fmt} "
+                                   f"{status}")
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Silenced: the default line holds the query string, credentials included."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Silenced for the same reason (malformed requests would echo their line)."""
+
+
+class SimulatorServer(ThreadingHTTPServer):
+    """The simulator listening on a socket, served from a daemon thread."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, config: SimulatorConfig, host: str = "127.0.0.1", port: int = 0,
+                 access_log: AccessLog | None = None) -> None:
+        self.simulator = Simulator(config)
+        self.access_log = access_log
+        self._thread: threading.Thread | None = None
+        super().__init__((host, port), _Handler)
+
+    @property
+    def config(self) -> SimulatorConfig:
+        return self.simulator.config
+
+    @property
+    def dataset(self) -> Dataset:
+        return self.simulator.dataset
+
+    @property
+    def base_url(self) -> str:
+        """``http://HOST:PORT`` without a trailing slash."""
+        host, port = self.server_address[:2]
+        shown = host.decode() if isinstance(host, bytes) else host
+        return f"http://{shown}:{port}"
+
+    def start(self) -> None:
+        """Serve from a daemon thread; returns at once (the socket already listens)."""
+        self._thread = threading.Thread(target=self.serve_forever, name="smsc-simulator",
+                                        daemon=True)
+        self._thread.start()
+
+    def shutdown(self) -> None:
+        """Stop serving, close the socket and wait for the serving thread."""
+        if self._thread is not None:
+            super().shutdown()
+            self._thread.join()
+            self._thread = None
+        self.server_close()
+
+
+def start_simulator(config: SimulatorConfig, host: str = "127.0.0.1", port: int = 0, *,
+                    access_log: AccessLog | None = None) -> SimulatorServer:
+    """Start a simulator on ``host:port`` (0 picks a free port); returns once it listens."""
+    server = SimulatorServer(config, host, port, access_log)
+    server.start()
+    return server
