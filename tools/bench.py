@@ -1,0 +1,356 @@
+"""Benchmark: typed ``parse``/``emit`` against the fastest correct raw decoders and encoders.
+
+Run as ``python tools/bench.py [--quick]``. With a fixed seed it builds, from the spec, a
+``get_messages`` reply of 1,000 records and a ``get_answers`` reply of 10,000 records with
+realistic message text (mostly Cyrillic, with commas, `` = ``, quotes, ``& < >``, emoji and some
+line breaks), emits each in all four formats through the project's own emitter, and times in
+one process, alternating round by round:
+
+* the full typed :func:`smsc_formats.parse` against a raw decode that yields every field of
+  every record as a string or number (fmt=3 ``json.loads`` or orjson; fmt=2
+  ``lxml.etree.fromstring`` and a dict per child; fmt=1 a comma split that keeps the free text;
+  fmt=0 one compiled pattern per record);
+* :func:`smsc_formats.emit` against raw encoders (``json.dumps``, ``lxml.etree.tostring``,
+  ``str.join``) fed with the raw-decoded data.
+
+It prints a table of medians, MB/s, records/s, ratios and peak memory (tracemalloc), the
+streaming demonstration (``iter_parse`` keeps a flat footprint whatever the record count), and
+ends with ``worst parse ratio: X.XX (call, fmt)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import json
+import random
+import re
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from tabulate import tabulate
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from smsc_formats import emit, iter_parse, parse  # noqa: E402
+from smsc_formats.model import MODELS  # noqa: E402
+from smsc_formats.spec import CALLS, Field, Kind, ListBody, RecordSpec  # noqa: E402
+from smsc_formats.values import MOSCOW  # noqa: E402
+
+SEED = 20261124
+SIZES = {"get_messages": 1_000, "get_answers": 10_000}
+
+try:  # orjson is used only when it happens to be installed; it is no dependency
+    import orjson  # type: ignore[import-not-found,unused-ignore]
+
+    def _json_loads(body: bytes) -> Any:
+        return orjson.loads(body)
+
+    JSON_RAW = "orjson.loads"
+except ImportError:  # pragma: no cover - depends on the machine
+
+    def _json_loads(body: bytes) -> Any:
+        return json.loads(body)
+
+    JSON_RAW = "json.loads"
+
+# -- realistic data ----------------------------------------------------------------------------
+
+_WORDS = (
+    "Здравствуйте", "ваш", "заказ", "№", "доставлен", "в", "пункт", "выдачи", "код", "для",
+    "входа", "оплата", "прошла", "успешно", "спасибо", "что", "выбрали", "нас", "скидка",
+    "на", "все", "товары", "до", "конца", "недели", "Привет", "как", "дела", "перезвоните",
+    "мне", "пожалуйста", "записи", "к", "врачу", "подтверждена", "баланс", "пополнен",
+    "Москва", "Санкт-Петербург", "ул.", "Ленина", "д.", "кв.", "руб.", "ok", "SMS", "Да",
+    "Нет", "Стоп", "завтра", "сегодня", "вечером", "утром", "ждём", "вас",
+)
+_SPICE = (", ", ", ", " = ", ' "', '" ', " «", "» ", " & ", " < ", " > ", " 😀", " 👍🏽", " 🎉",
+          "!", "?", " — ", " (", ") ", "…")
+_CODES = {
+    "phone": lambda r: "79" + "".join(r.choice("0123456789") for _ in range(9)),
+    "to_phone": lambda r: r.choice(("79031234567", "79161112233", "74951234567")),
+    "mccmnc": lambda r: r.choice(("25001", "25002", "25099", "25020", "")),
+    "sender_id": lambda r: r.choice(("SMSC.RU", "Shop", "Taxi-24", "")),
+}
+_TEXTS = {
+    "status_name": ("Доставлено", "Передано оператору", "Не доставлено", "Прочитано"),
+    "country": ("Россия", "Казахстан", "Беларусь"),
+    "operator": ("МТС", "Билайн", "МегаФон", "Tele2"),
+    "region": ("Москва", "Санкт-Петербург", "Новосибирская область", ""),
+}
+_START = datetime(2026, 11, 17, tzinfo=MOSCOW)
+
+
+def message(rng: random.Random) -> str:
+    """A realistic SMS text: Cyrillic words, punctuation, quotes, ``& < >``, emoji, breaks."""
+    words: list[str] = []
+    for i in range(rng.randint(3, 24)):
+        if i and rng.random() < 0.12:
+            words.append(rng.choice(_SPICE))
+        elif i and rng.random() < 0.04:
+            words.append("\n")
+        elif i:
+            words.append(" ")
+        words.append(rng.choice(_WORDS))
+    return "".join(words).strip()
+
+
+def value(field: Field, spec: RecordSpec, rng: random.Random) -> Any:
+    """A realistic value for one field, chosen by its kind and documented limits."""
+    if field.optional and rng.random() < 0.6:
+        return None
+    if field.kind is Kind.INT:
+        low = field.minimum if field.minimum is not None else 0
+        high = field.maximum if field.maximum is not None else 2**31
+        return rng.randint(low, min(high, low + 10**9))
+    if field.kind is Kind.TZ:
+        return rng.randint(2, 12)
+    if field.kind is Kind.MONEY:
+        return Decimal(f"{rng.randint(0, 30)}.{rng.randint(0, 99):02d}")
+    if field.kind is Kind.INSTANT:
+        return _START + timedelta(seconds=rng.randint(0, 7 * 86400))
+    if field.name == spec.free_text:
+        return message(rng)
+    if field.kind is Kind.CODE:
+        make = _CODES.get(field.name)
+        return make(rng) if make else str(rng.randint(1, 99999))
+    return rng.choice(_TEXTS.get(field.name, ("Россия", "тест")))
+
+
+def reply(call: str, count: int, seed: int = SEED) -> list[Any]:
+    """``count`` records of a list call, built from its spec with a seeded generator."""
+    body = CALLS[call].body
+    assert isinstance(body, ListBody)
+    spec = body.record
+    rng = random.Random(f"{seed}-{call}")
+    model = MODELS[spec.name]
+    return [model(*[value(f, spec, rng) for f in spec.fields]) for _ in range(count)]
+
+
+# -- raw decoders and encoders -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Raw:
+    """The fastest correct untyped decoder and encoder of one (call, fmt) body."""
+
+    name: str
+    decode: Callable[[bytes], Any]
+    encode: Callable[[Any], bytes]
+
+
+def raw_codec(call: str, fmt: int) -> Raw:
+    body = CALLS[call].body
+    assert isinstance(body, ListBody)
+    spec = body.record
+    slots = spec.layouts[fmt]
+    wires = [s.wire for s in slots]
+    if fmt == 3:
+        return Raw(JSON_RAW, _json_loads,
+                   lambda data: json.dumps(data, ensure_ascii=False).encode())
+    if fmt == 2:
+        root_tag = body.xml_root
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+        def decode2(data: bytes) -> Any:
+            root = etree.fromstring(data, parser)
+            return [{c.tag: c.text for c in el} for el in root]
+
+        def encode2(records: Any) -> bytes:
+            root = etree.Element(root_tag)
+            for record in records:
+                el = etree.SubElement(root, spec.xml_tag)
+                for key, text in record.items():
+                    etree.SubElement(el, key).text = text
+            return bytes(etree.tostring(root, encoding="utf-8"))
+
+        return Raw("lxml fromstring", decode2, encode2)
+    free = wires.index(spec.free_text) if spec.free_text in wires else None
+    if fmt == 1:
+        after = len(wires) - (free or 0) - 1
+        head = re.compile(r"-?[0-9]+,").match
+
+        def decode1(data: bytes) -> Any:
+            out: list[list[str]] = []
+            for line in data.decode().split("\n"):
+                if out and head(line) is None:  # a continuation line of the message
+                    out[-1][free or 0] += "\n" + line
+                    continue
+                values = line.split(",", free)
+                if after:
+                    values[-1:] = values[-1].rsplit(",", after)
+                out.append(values)
+            return out
+
+        def encode1(rows: Any) -> bytes:
+            return "\n".join([",".join(row) for row in rows]).encode()
+
+        return Raw("str.split", decode1, encode1)
+    optional = {f.name for f in spec.fields if f.optional}
+    parts = [("" if i == 0 else ", ") + re.escape(s.wire) + " = "
+             + ("(.*)" if i == free else "(.*?)") for i, s in enumerate(slots)]
+    parts = [f"(?:{p})?" if s.field in optional else p for p, s in zip(parts, slots, strict=True)]
+    record = re.compile("".join(parts), re.DOTALL).fullmatch
+    records = re.compile("\n(?=" + re.escape(wires[0]) + " = )").split
+
+    def decode0(data: bytes) -> Any:
+        out = []
+        for text in records(data.decode()):
+            m = record(text)
+            assert m is not None
+            out.append(m.groups())
+        return out
+
+    def encode0(rows: Any) -> bytes:
+        return "\n".join([", ".join([f"{w} = {v}" for w, v in zip(wires, row, strict=True)
+                                     if v is not None]) for row in rows]).encode()
+
+    return Raw("re per record", decode0, encode0)
+
+
+# -- timing ------------------------------------------------------------------------------------
+
+
+def _time(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def peak_memory(fn: Callable[[], Any]) -> int:
+    """Peak bytes allocated while ``fn`` runs and its result is alive (tracemalloc)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        result = fn()
+        _, peak = tracemalloc.get_traced_memory()
+        del result
+    finally:
+        tracemalloc.stop()
+    return peak
+
+
+@dataclass
+class Case:
+    call: str
+    fmt: int
+    body: bytes
+    value: list[Any]
+    raw: Raw
+    raw_value: Any
+
+
+def cases(quick: bool) -> Iterator[Case]:
+    for call, count in SIZES.items():
+        value = reply(call, count)
+        for fmt in (0, 1, 2, 3):
+            body = emit(value, call=call, fmt=fmt)
+            raw = raw_codec(call, fmt)
+            raw_value = raw.decode(body)
+            assert len(raw_value) == count, (call, fmt, len(raw_value))
+            assert parse(body, call=call, fmt=fmt) == value, (call, fmt)
+            yield Case(call, fmt, body, value, raw, raw_value)
+
+
+def measure(case: Case, rounds: int) -> dict[str, Any]:
+    call, fmt, body = case.call, case.fmt, case.body
+    typed_parse: list[float] = []
+    raw_parse: list[float] = []
+    typed_emit: list[float] = []
+    raw_emit: list[float] = []
+    raw_dec, raw_enc, raw_value, value = case.raw.decode, case.raw.encode, case.raw_value, \
+        case.value
+    for i in range(rounds):  # alternate, and alternate who goes first
+        pairs = [(typed_parse, lambda: parse(body, call=call, fmt=fmt)),
+                 (raw_parse, lambda: raw_dec(body)),
+                 (typed_emit, lambda: emit(value, call=call, fmt=fmt)),
+                 (raw_emit, lambda: raw_enc(raw_value))]
+        for times, fn in pairs if i % 2 == 0 else pairs[::-1]:
+            times.append(_time(fn))
+    n = len(case.value)
+    mb = len(body) / 1e6
+    tp, rp = statistics.median(typed_parse), statistics.median(raw_parse)
+    te, re_ = statistics.median(typed_emit), statistics.median(raw_emit)
+    mem = peak_memory(lambda: parse(body, call=call, fmt=fmt))
+    return {
+        "call": call, "fmt": fmt, "records": n, "body MB": round(mb, 2),
+        "raw decode": case.raw.name,
+        "parse ms": round(tp * 1e3, 1), "raw ms": round(rp * 1e3, 1),
+        "parse MB/s": round(mb / tp, 1), "parse rec/s": f"{n / tp:,.0f}",
+        "parse ratio": round(tp / rp, 2),
+        "emit ms": round(te * 1e3, 1), "raw enc ms": round(re_ * 1e3, 1),
+        "emit ratio": round(te / re_, 2),
+        "peak MB": round(mem / 1e6, 1), "peak/body": round(mem / len(body), 1),
+    }
+
+
+# -- streaming ---------------------------------------------------------------------------------
+
+
+def _chunks(body: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
+    for start in range(0, len(body), size):
+        yield body[start:start + size]
+
+
+def streaming_peak(call: str, count: int, fmt: int) -> tuple[int, int]:
+    """(body size, peak bytes) for counting ``count`` streamed records of ``call``."""
+    body = emit(reply(call, count), call=call, fmt=fmt)
+
+    def run() -> int:
+        return sum(1 for _ in iter_parse(io.BytesIO(body), call=call, fmt=fmt))
+
+    assert run() == count
+    gc.collect()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        run()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return len(body), peak
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (about 20 s)")
+    args = parser.parse_args(argv)
+    rounds = 3 if args.quick else 15
+    rows = [measure(case, rounds) for case in cases(args.quick)]
+    print(tabulate(rows, headers="keys", tablefmt="github"))
+    print()
+    stream_rows = []
+    for fmt in (0, 1, 2, 3):
+        small = streaming_peak("get_answers", 1_000, fmt)
+        big = streaming_peak("get_answers", 10_000, fmt)
+        stream_rows.append({
+            "call": "get_answers", "fmt": fmt,
+            "1k body MB": round(small[0] / 1e6, 2), "1k peak KB": round(small[1] / 1e3),
+            "10k body MB": round(big[0] / 1e6, 2), "10k peak KB": round(big[1] / 1e3),
+            "10k/1k peak": round(big[1] / small[1], 2),
+        })
+    print("streaming: iter_parse over an io.BytesIO, peak memory while counting the records")
+    print(tabulate(stream_rows, headers="keys", tablefmt="github"))
+    print()
+    worst = max(rows, key=lambda r: r["parse ratio"])
+    worst_emit = max(rows, key=lambda r: r["emit ratio"])
+    worst_mem = max(rows, key=lambda r: r["peak/body"])
+    print(f"worst emit ratio: {worst_emit['emit ratio']:.2f} "
+          f"({worst_emit['call']}, {worst_emit['fmt']})")
+    print(f"worst peak/body: {worst_mem['peak/body']:.1f} ({worst_mem['call']}, {worst_mem['fmt']})")
+    print(f"worst parse ratio: {worst['parse ratio']:.2f} ({worst['call']}, {worst['fmt']})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
