@@ -63,7 +63,7 @@ def _decode(text: str, spec: CallSpec, fmt: int | None, tz: tzinfo) -> Any:
     if not text.strip():
         if isinstance(spec.body, ListBody | OneOrListBody):
             return []
-        raise ParseError("empty body", call=spec.name, fmt=fmt)
+        raise ParseError("empty body", call=spec.name, fmt=fmt, line=1, col=1)
     error = match_error(text, spec.name)
     if error is not None:
         return error

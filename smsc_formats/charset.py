@@ -48,8 +48,8 @@ def choose(body: bytes, charset: str | None = None, content_type: str | None = N
     try:
         body.decode("utf-8")
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        bad = exc.start
     try:
         body.decode("windows-1251")
         return "windows-1251"
@@ -58,7 +58,10 @@ def choose(body: bytes, charset: str | None = None, content_type: str | None = N
     label = label_of(content_type)
     if label:
         return canonical_name(label)
-    raise ParseError("the body is neither UTF-8 nor windows-1251; pass its charset")
+    line = body.count(b"\n", 0, bad) + 1
+    col = bad - (body.rfind(b"\n", 0, bad) + 1) + 1
+    raise ParseError(f"the body is neither UTF-8 nor windows-1251 (byte 0x{body[bad]:02x}); "
+                     "pass its charset", line=line, col=col)
 
 
 def decode(body: bytes | str, charset: str | None = None,

@@ -53,18 +53,22 @@ def describe(kind: Kind, form: Form) -> str:
     return _WHAT.get((kind, form), "text")
 
 
+def _shown(text: str) -> str:
+    """A wire value quoted for a message, cut short so the message stays one readable line."""
+    return repr(text) if len(text) <= 40 else repr(text[:40] + "…")
+
+
 def _checked(kind: Kind, form: Form, convert: Callable[[str], Any]) -> Reader:
     match = re.compile(SHAPES[(kind, form)]).fullmatch
     what = describe(kind, form)
 
     def read(text: str) -> Any:
         if match(text) is None:
-            shown = repr(text) if len(text) <= 40 else repr(text[:40] + "…")
-            raise ValueProblem(f"expected {what}, got {shown}")
+            raise ValueProblem(f"expected {what}, got {_shown(text)}")
         try:
             return convert(text)
         except (ValueError, OverflowError, OSError) as exc:
-            raise ValueProblem(f"{what} out of range: {text!r}") from exc
+            raise ValueProblem(f"{what} out of range: {_shown(text)}") from exc
 
     return read
 
@@ -151,6 +155,10 @@ def writer(kind: Kind, form: Form, tz: tzinfo = MOSCOW) -> Writer:
     return _write_text
 
 
+_MAX_DIGITS = 100
+"""JSON numbers with more digits than this (either side of the point) are out of range."""
+
+
 def json_reader(kind: Kind, form: Form, tz: tzinfo = MOSCOW) -> Callable[[Any], Any]:
     """Like :func:`reader`, for a decoded JSON value that may be a number or a string.
 
@@ -163,7 +171,11 @@ def json_reader(kind: Kind, form: Form, tz: tzinfo = MOSCOW) -> Callable[[Any], 
         if isinstance(value, str):
             return read(value)
         if isinstance(value, bool) or value is None:
-            raise ValueProblem(f"expected {describe(kind, form)}, got {value!r}")
+            spelled = "null" if value is None else str(value).lower()
+            raise ValueProblem(f"expected {describe(kind, form)}, got {spelled}")
+        if isinstance(value, Decimal) and not -_MAX_DIGITS < value.adjusted() < _MAX_DIGITS:
+            # 1e999999999 would otherwise be spelled out digit by digit.
+            raise ValueProblem(f"{describe(kind, form)} out of range: {_shown(str(value))}")
         if isinstance(value, int | Decimal):
             return read(format(value, "f") if isinstance(value, Decimal) else str(value))
         raise ValueProblem(f"expected {describe(kind, form)}, got {value!r}")

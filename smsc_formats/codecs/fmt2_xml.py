@@ -28,6 +28,7 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
                           remove_pis=True)
 _DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 _DTD = re.compile(r"<!(?:DOCTYPE|ENTITY)")
+_LXML_POSITION = re.compile(r", line [0-9]+, column [0-9]+\Z")
 _NOT_XML_CHAR = re.compile("[^\t\n\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NOT_ATTRIBUTE_CHAR = re.compile("[^\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -51,7 +52,8 @@ def load(text: str, call: str) -> Element:
         root = etree.fromstring(text, _PARSER)
     except etree.XMLSyntaxError as exc:
         line, col = exc.position
-        raise ParseError(f"malformed XML: {exc.msg}", call=call, fmt=fmt, line=line,
+        msg = _LXML_POSITION.sub("", exc.msg)  # lxml repeats the position; we give it once
+        raise ParseError(f"malformed XML: {msg}", call=call, fmt=fmt, line=line,
                          col=col) from None
     except ValueError as exc:
         raise ParseError(f"malformed XML: {exc}", call=call, fmt=fmt, line=1, col=1) from None
@@ -128,6 +130,12 @@ class XmlCodec:
                path: str) -> list[Any]:
         plan = record_plan(spec, fmt, tz)
         items = parent.findall(spec.xml_tag)
+        if len(items) != len(parent):
+            # Another call's records (or stray elements) in a list are never silently dropped.
+            stray = next(el for el in parent if el.tag != spec.xml_tag)
+            raise ParseError(f"<{parent.tag!s}> holds <{stray.tag!s}>, expected only "
+                             f"<{spec.xml_tag}> records", call=call.name, fmt=fmt,
+                             line=stray.sourceline, col=1, path=path)
         return [self._record(el, plan, call, f"{path}[{i}]") for i, el in enumerate(items)]
 
     def _record(self, el: Element, plan: RecordPlan, call: CallSpec, path: str) -> Any:

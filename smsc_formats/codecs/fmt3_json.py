@@ -18,27 +18,37 @@ from ..errors import EmitError, ParseError
 from ..model import ApiError, Price
 from ..spec import CallSpec, Form, JsonType, ListBody, OneOrListBody, RecordBody, RecordSpec
 from ..values import ValueProblem, json_reader, writer
+from . import fast
 from .plan import MISSING, RecordPlan, build_sections, check_type, record_plan
 
 fmt = 3
 
 
-def load(text: str, call: str) -> Any:
+def load(text: str, call: str, parse_int: Callable[[str], Any] | None = None) -> Any:
     """The decoded JSON value; any failure is a ParseError with line and column."""
     try:
-        return json.loads(text, parse_float=Decimal)
+        return json.loads(text, parse_float=Decimal, parse_int=parse_int)
     except json.JSONDecodeError as exc:
         raise ParseError(f"malformed JSON: {exc.msg}", call=call, fmt=fmt, line=exc.lineno,
                          col=exc.colno) from None
-    except (ValueError, RecursionError) as exc:
-        raise ParseError(f"malformed JSON: {exc}", call=call, fmt=fmt) from None
+    except RecursionError:
+        raise ParseError("malformed JSON: nested too deeply", call=call, fmt=fmt, line=1,
+                         col=1) from None
+    except ValueError as exc:
+        if parse_int is not None:
+            raise ParseError(f"malformed JSON: {exc}", call=call, fmt=fmt, line=1,
+                             col=1) from None
+        # An integer literal past Python's digit limit: read it as a Decimal, which the
+        # field's reader then reports as out of range, with its $.path.
+        return load(text, call, Decimal)
 
 
 def _error_of(value: Any, call: str) -> ApiError | None:
     if not isinstance(value, dict) or "error_code" not in value:
         return None
     code, description = value["error_code"], value.get("error")
-    if isinstance(code, str) and code.lstrip("-").isdigit() and code.isascii():
+    if (isinstance(code, str) and code.lstrip("-").isdigit() and code.isascii()
+            and len(code) < 20):
         code = int(code)
     if type(code) is not int:
         raise ParseError(f"error_code is not an integer: {code!r}", call=call, fmt=fmt,
@@ -92,7 +102,9 @@ class JsonCodec:
         if not isinstance(value, list):
             raise _at(call, path, f"expected an array, got {_kind(value)}")
         plan = record_plan(spec, fmt, tz)
-        return [self._record(v, plan, call, f"{path}[{i}]") for i, v in enumerate(value)]
+        read = fast.json_reader(plan, tz)  # the reference _record only where it declines
+        return [read(v) or self._record(v, plan, call, f"{path}[{i}]")
+                for i, v in enumerate(value)]
 
     def _record(self, obj: Any, plan: RecordPlan, call: CallSpec, path: str) -> Any:
         if not isinstance(obj, dict):
