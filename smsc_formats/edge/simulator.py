@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from ..api import emit
 from ..errors import EmitError, RequestError
@@ -39,6 +39,8 @@ CHARSETS: tuple[str, ...] = next(p.choices for p in CALLS["get_stat"].params
 """The charsets a request may ask for (the spec's ``charset`` choices)."""
 CONTENT_TYPES: Mapping[int, str] = {0: "text/plain", 1: "text/plain", 2: "text/xml",
                                     3: "application/json"}
+POLL_SECONDS = 0.05
+"""How often the serving thread checks for shutdown (so stopping takes no longer)."""
 MAX_BODY = 1 << 20
 """The largest POST body read, in bytes."""
 
@@ -122,6 +124,8 @@ class Simulator:
             return self._error(spec, fmt, charset, 2)
         call_params = {k: v for k, v in params.items()
                        if k not in SECRET_PARAMS and k != spec.selector}
+        if "charset" in call_params:
+            call_params["charset"] = call_params["charset"].lower()
         try:
             validate(spec, call_params)
         except RequestError:
@@ -182,16 +186,17 @@ def _content_type(fmt: int, charset: str) -> str:
 
 
 def decode_params(query: bytes) -> dict[str, str]:
-    """A form-encoded query or body as parameters, in the charset it asks for (UTF-8 else).
-
-    A repeated parameter keeps its last value, as PHP does.
-    """
-    first = dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True,
-                           encoding="latin-1"))
-    charset = first.get("charset", DEFAULT_CHARSET).lower()
-    encoding = charset if charset in CHARSETS else DEFAULT_CHARSET
-    return dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding=encoding,
-                          errors="replace"))
+    """A form-encoded query or body as parameters, decoded in the charset the request asks
+    for (UTF-8 otherwise); a repeated parameter keeps its last value, as PHP does."""
+    pairs = []
+    for item in query.split(b"&"):
+        if item:
+            key, _, val = item.partition(b"=")
+            pairs.append((unquote_to_bytes(key.replace(b"+", b" ")),
+                          unquote_to_bytes(val.replace(b"+", b" "))))
+    asked = dict(pairs).get(b"charset", b"").decode("ascii", "replace").lower()
+    encoding = asked if asked in CHARSETS else DEFAULT_CHARSET
+    return {k.decode(encoding, "replace"): v.decode(encoding, "replace") for k, v in pairs}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -215,9 +220,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, form: bytes) -> None:
         parts = urlsplit(self.path)
-        query = parts.query.encode("latin-1", "replace")
-        params = decode_params(query + (b"&" if query and form else b"") + form)
-        self._write(self.server.simulator.handle(parts.path, params), parts.path)
+        query = parts.query.encode("latin-1", "replace")  # the request line is latin-1
+        try:
+            params = decode_params(query + b"&" + form)
+            answer = self.server.simulator.handle(parts.path, params)
+        except Exception:  # a bug must cost one request, never the server or a secret
+            answer = Answer(HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+                            b"Internal Server Error")
+        self._write(answer, parts.path)
 
     def _write(self, answer: Answer, path: str = "-") -> None:
         self.send_response(answer.status)
@@ -251,6 +261,13 @@ class SimulatorServer(ThreadingHTTPServer):
         self._thread: threading.Thread | None = None
         super().__init__((host, port), _Handler)
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Silenced: a client that hangs up mid-answer is not the server's failure."""
+
+    def __exit__(self, *exc: object) -> None:
+        """``with start_simulator(...) as server:`` stops and closes it at the end."""
+        self.shutdown()
+
     @property
     def config(self) -> SimulatorConfig:
         return self.simulator.config
@@ -268,8 +285,8 @@ class SimulatorServer(ThreadingHTTPServer):
 
     def start(self) -> None:
         """Serve from a daemon thread; returns at once (the socket already listens)."""
-        self._thread = threading.Thread(target=self.serve_forever, name="smsc-simulator",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, args=(POLL_SECONDS,),
+                                        name="smsc-simulator", daemon=True)
         self._thread.start()
 
     def shutdown(self) -> None:

@@ -1,0 +1,116 @@
+"""``smsc-formats simulate`` as a user runs it: prints its address, serves, stops on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from smsc_formats import ApiError, parse
+from smsc_formats.cli import main
+
+LOGIN, PSW, APIKEY = "cli-user-xyz", "cli-pass-9876", "cli-key-abcdef"
+START_TIMEOUT = 20.0
+"""A bound on waiting for the server to come up (not a timing assertion)."""
+
+
+def _command() -> list[str]:
+    return [sys.executable, "-c", "from smsc_formats.cli import main; main()", "simulate"]
+
+
+def _first_line(proc: subprocess.Popen[str]) -> str:
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], START_TIMEOUT)
+    assert ready, "the simulator printed nothing"
+    return proc.stdout.readline()
+
+
+@pytest.fixture
+def running() -> Iterator[tuple[subprocess.Popen[str], str]]:
+    env = {**os.environ, "SMSC_LOGIN": LOGIN, "SMSC_PSW": PSW, "SMSC_APIKEY": APIKEY}
+    proc = subprocess.Popen([*_command(), "--port", "0", "--seed", "3"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = _first_line(proc)
+        assert line.startswith("listening on http://127.0.0.1:")
+        yield proc, line.split()[-1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=START_TIMEOUT)
+
+
+def _get(url: str, **params: str) -> bytes:
+    with urllib.request.urlopen(f"{url}?{urllib.parse.urlencode(params)}", timeout=10) as r:
+        body: bytes = r.read()
+    return body
+
+
+def test_serves_with_env_credentials_and_stops_on_sigint(
+        running: tuple[subprocess.Popen[str], str]) -> None:
+    proc, base = running
+    stat = _get(f"{base}/sys/get.php", get_stat="1", login=LOGIN, psw=PSW, fmt="3")
+    rows: Any = parse(stat, call="get_stat", fmt=3)
+    assert isinstance(rows, list)
+    assert [r.login for r in rows] == [LOGIN]
+    price = _get(f"{base}/sys/get.php", get_price="1", apikey=APIKEY, fmt="1")
+    assert not isinstance(parse(price, call="get_price", fmt=1), ApiError)
+    refused = _get(f"{base}/sys/get.php", get_price="1", login=LOGIN, psw="demo-password")
+    assert parse(refused, call="get_price", fmt=0) == ApiError(2, "authorise error")
+
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=START_TIMEOUT)
+    assert proc.returncode == 0
+    assert "Traceback" not in err
+    assert "GET /sys/get.php get_stat fmt=3 200" in err
+    assert "GET /sys/get.php get_price fmt=0 200 error=2" in err
+    for secret in (LOGIN, PSW, APIKEY):
+        assert secret not in out + err
+
+
+def test_sigterm_stops_cleanly_too(running: tuple[subprocess.Popen[str], str]) -> None:
+    proc, _ = running
+    proc.terminate()
+    _, err = proc.communicate(timeout=START_TIMEOUT)
+    assert proc.returncode == 0
+    assert "Traceback" not in err
+
+
+def test_help_documents_the_environment() -> None:
+    result = CliRunner().invoke(main, ["simulate", "--help"])
+    assert result.exit_code == 0
+    for name in ("SMSC_LOGIN", "SMSC_PSW", "SMSC_APIKEY", "--no-limits", "--drift",
+                 "field-added", "unparseable"):
+        assert name in result.output
+
+
+def test_login_without_password_is_one_line_error() -> None:
+    result = CliRunner().invoke(main, ["simulate", "--login", "x"], env={"SMSC_PSW": None})
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "smsc-formats: error: give both --login and --psw (or SMSC_LOGIN and SMSC_PSW)"]
+
+
+def test_unknown_drift_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["simulate", "--drift", "nope"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_busy_port_is_one_line_error(running: tuple[subprocess.Popen[str], str]) -> None:
+    _, base = running
+    port = base.rsplit(":", 1)[1]
+    proc = subprocess.run([*_command(), "--port", port], capture_output=True, text=True,
+                          timeout=START_TIMEOUT, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"smsc-formats: error: cannot listen on 127.0.0.1:{port}")
+    assert len(proc.stderr.strip().splitlines()) == 1
