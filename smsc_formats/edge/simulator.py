@@ -25,7 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from ..api import emit
-from ..errors import EmitError, RequestError
+from ..charset import SUPPORTED
+from ..errors import RequestError
 from ..model import ApiError, Reply
 from ..request import validate
 from ..spec import CALLS, FORMATS, SECRET_PARAMS, CallSpec
@@ -34,13 +35,14 @@ from .drifts import DRIFTS, render
 from .sim_limits import Clock, ServerLimits
 
 DEFAULT_CHARSET = "utf-8"
-CHARSETS: tuple[str, ...] = next(p.choices for p in CALLS["get_stat"].params
-                                 if p.name == "charset")
-"""The charsets a request may ask for (the spec's ``charset`` choices)."""
+CHARSETS: tuple[str, ...] = SUPPORTED
+"""The charsets a request may ask for."""
 CONTENT_TYPES: Mapping[int, str] = {0: "text/plain", 1: "text/plain", 2: "text/xml",
                                     3: "application/json"}
 POLL_SECONDS = 0.05
 """How often the serving thread checks for shutdown (so stopping takes no longer)."""
+CLIENT_TIMEOUT = 30.0
+"""Seconds a connection may stay silent before its thread gives up on it."""
 MAX_BODY = 1 << 20
 """The largest POST body read, in bytes."""
 
@@ -51,6 +53,9 @@ DESCRIPTIONS: Mapping[int, str] = {
 }
 """The description of each error the simulator itself raises (error 3 comes from the spec)."""
 TOO_MANY_CONCURRENT = "too many concurrent requests"
+
+ANY_CALL = next(iter(CALLS.values()))
+"""Errors look the same for every call; this one names them when no call was selected."""
 
 AccessLog = Callable[[str], None]
 
@@ -155,11 +160,7 @@ class Simulator:
     def _answer(self, spec: CallSpec, fmt: int, charset: str, params: Mapping[str, str],
                 account: str) -> Answer:
         reply: Reply = ANSWERS[spec.name](self.dataset, params, account)
-        try:
-            body = render(reply, call=spec.name, fmt=fmt, charset=charset,
-                          drift=self.config.drift)
-        except (EmitError, UnicodeError):
-            return self._error(spec, fmt, charset, 1)
+        body = render(reply, call=spec.name, fmt=fmt, charset=charset, drift=self.config.drift)
         error = reply.code if isinstance(reply, ApiError) else None
         return Answer(HTTPStatus.OK, _content_type(fmt, charset), body, spec.name, str(fmt),
                       error)
@@ -168,7 +169,7 @@ class Simulator:
                description: str | None = None, *, fmt_shown: str | None = None) -> Answer:
         """An SMSC error body in ``fmt`` and ``charset``, with HTTP 200 like the real server."""
         error = ApiError(code, description or DESCRIPTIONS.get(code))
-        body = emit(error, call=spec.name if spec else "get_messages", fmt=fmt, charset=charset)
+        body = emit(error, call=(spec or ANY_CALL).name, fmt=fmt, charset=charset)
         return Answer(HTTPStatus.OK, _content_type(fmt, charset), body,
                       spec.name if spec else "-", fmt_shown or str(fmt), code)
 
@@ -203,6 +204,7 @@ class _Handler(BaseHTTPRequestHandler):
     """Reads a GET or POST request, asks the :class:`Simulator`, writes its answer."""
 
     server: SimulatorServer
+    timeout = CLIENT_TIMEOUT
     server_version = "smsc-formats-simulator"
     sys_version = ""
 

@@ -43,10 +43,11 @@ def _shape(data: Dataset) -> dict[str, Any]:
     the day of each message and the six-hour bucket of each answer."""
     today = data.now.date()
     return {
-        "messages": [(m.id, m.int_id, m.phone, m.err is None, today - m.send_date.date())
+        "messages": [(m.id, m.int_id, m.phone, m.err is None, today - m.send_date.date(),
+                      m.message.count(","))
                      for m in data.messages],
-        "answers": [(a.id, a.phone, a.to_phone, (data.now - a.received) // timedelta(hours=6))
-                    for a in data.answers],
+        "answers": [(a.id, a.phone, a.to_phone, (data.now - a.received) // timedelta(hours=6),
+                     a.message.count(",")) for a in data.answers],
         "price": (len(data.price.zones), len(data.price.codes), data.price.mail is None,
                   [z.zone for z in data.price.zones], [c.mccmnc for c in data.price.codes]),
         "links": {i: target for i, (target, _) in data.links.items()},

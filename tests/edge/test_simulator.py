@@ -186,6 +186,17 @@ def test_another_seed_same_shape_other_values(server: SimulatorServer) -> None:
                 assert theirs != mine, (call, fmt)
 
 
+def test_another_seed_same_separators_on_the_wire(server: SimulatorServer) -> None:
+    """Lines and commas per line match, so even a naive column count sees no drift."""
+    with start_simulator(SimulatorConfig(seed=5, login=LOGIN, psw=PSW, limits=False)) as other:
+        for call in CALL_NAMES:
+            for fmt in FORMATS:
+                mine = request(server, call, fmt, DEFAULTS.get(call)).body
+                theirs = request(other, call, fmt, DEFAULTS.get(call)).body
+                assert [line.count(b",") for line in theirs.split(b"\n")] == \
+                    [line.count(b",") for line in mine.split(b"\n")], (call, fmt)
+
+
 # -- credentials ---------------------------------------------------------------------------
 
 
