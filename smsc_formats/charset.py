@@ -44,7 +44,13 @@ def choose(body: bytes, charset: str | None = None, content_type: str | None = N
         return canonical_name(charset)
     declared = _XML_ENCODING.match(body[:200])
     if declared:
-        return canonical_name(declared.group(1).decode("ascii"))
+        try:
+            return canonical_name(declared.group(1).decode("ascii"))
+        except ParseError as exc:
+            start = declared.start(1)
+            line = body.count(b"\n", 0, start) + 1
+            raise ParseError(f"the XML declaration names an {exc.msg}", line=line,
+                             col=start - (body.rfind(b"\n", 0, start) + 1) + 1) from None
     try:
         body.decode("utf-8")
         return "utf-8"

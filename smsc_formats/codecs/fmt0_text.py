@@ -18,7 +18,7 @@ from ..values import ValueProblem
 from .lines import LineCodec
 from .plan import RecordPlan
 
-_ERROR = re.compile(r"ERROR = (-?[0-9]+)(?: \((.*)\))?", re.DOTALL)
+_ERROR = re.compile(r"ERROR = (-?[0-9]{1,18})(?: \((.*)\))?", re.DOTALL)
 
 
 @cache

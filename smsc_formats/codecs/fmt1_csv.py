@@ -19,7 +19,7 @@ from ..values import SHAPES, ValueProblem
 from .lines import LineCodec
 from .plan import RecordPlan
 
-_ERROR = re.compile(r"0,-([0-9]+)")
+_ERROR = re.compile(r"0,-([0-9]{1,18})")
 
 
 def _shape(plan: RecordPlan, index: int) -> str:

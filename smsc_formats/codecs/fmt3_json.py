@@ -14,7 +14,7 @@ from datetime import tzinfo
 from decimal import Decimal
 from typing import Any
 
-from ..errors import EmitError, ParseError
+from ..errors import EmitError, ParseError, clip
 from ..model import ApiError, Price
 from ..spec import CallSpec, Form, JsonType, ListBody, OneOrListBody, RecordBody, RecordSpec
 from ..values import ValueProblem, json_reader, writer
@@ -51,10 +51,11 @@ def _error_of(value: Any, call: str) -> ApiError | None:
             and len(code) < 20):
         code = int(code)
     if type(code) is not int:
-        raise ParseError(f"error_code is not an integer: {code!r}", call=call, fmt=fmt,
+        shown = clip(code) if isinstance(code, str) else _kind(code)
+        raise ParseError(f"error_code is not an integer: {shown}", call=call, fmt=fmt,
                          path="$.error_code")
     if description is not None and not isinstance(description, str):
-        raise ParseError(f"error is not a string: {description!r}", call=call, fmt=fmt,
+        raise ParseError(f"error is not a string: {_kind(description)}", call=call, fmt=fmt,
                          path="$.error")
     return ApiError(code, description)
 
