@@ -1,0 +1,236 @@
+"""Specialised record readers and writers, generated from a plan with ``compile``.
+
+The plan-driven code in each codec is the reference: it reads one slot at a time and says
+exactly where a value is wrong. For the common case (every value well formed) that costs a
+Python call per field, so this module writes, once per (record, format, timezone), one
+straight-line function per plan that:
+
+* checks every typed value of a record with **one** compiled pattern (the values joined by
+  ``\\x00``, which no shape admits);
+* converts with inline ``int``/``Decimal``/``datetime`` calls and a cache of validated days;
+* builds the model by filling its private slots base and then giving it its public class
+  (see :func:`smsc_formats.model.record`), instead of the dataclass ``__init__``.
+
+A generated reader returns ``None`` whenever anything is unusual (a value of the wrong shape
+or JSON type, a missing field, a duplicated element, a date out of range); the caller then
+runs the reference code on that record, which either reads it or raises the precise
+``ParseError``. A generated writer likewise returns ``None`` and leaves errors to the
+reference writer. So the fast paths never change what is accepted, produced or reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime, timezone, tzinfo
+from decimal import Decimal
+from functools import cache
+from json.encoder import encode_basestring
+from typing import Any
+
+from ..model import SLOTS
+from ..spec import Form, JsonType, Kind, Place
+from ..values import SHAPES
+from .plan import RecordPlan, SlotPlan
+
+_ABSENT: Any = object()
+_DAY_CACHE_LIMIT = 4096
+_CATCH = "(ValueError, ArithmeticError, OSError, TypeError, KeyError, AttributeError)"
+
+Reader = Callable[[Any], Any]
+Writer = Callable[[Any], "str | None"]
+
+
+def declined(value: Any) -> None:
+    """The reader or writer of a plan without a fast path: always leaves it to the reference."""
+
+
+def _form(sp: SlotPlan) -> Form:
+    return sp.slot.form if sp.field.kind is Kind.INSTANT else Form.VALUE
+
+
+def _typed(sp: SlotPlan) -> bool:
+    return sp.field.kind not in (Kind.TEXT, Kind.CODE)
+
+
+def _day_cache(tz: tzinfo) -> dict[str, Any]:
+    """Caches of validated days and minutes, and the functions that fill them.
+
+    For a fixed-offset ``tz`` a day maps to the Unix time of its midnight and ``hh:mm`` to
+    seconds, so an instant is one ``fromtimestamp``; otherwise a day maps to ``(y, m, d)``.
+    """
+    days: dict[str, Any] = {}
+    minutes: dict[str, int] = {}
+    fixed = isinstance(tz, timezone)
+
+    def day(text: str) -> Any:
+        ymd = (int(text[6:10]), int(text[3:5]), int(text[0:2]))
+        value: Any = datetime(*ymd, tzinfo=tz)  # raises ValueError for 31.02 and the like
+        value = int(value.timestamp()) if fixed else ymd
+        if len(days) >= _DAY_CACHE_LIMIT:
+            days.clear()
+        days[text[:10]] = value
+        return value
+
+    def minute(text: str) -> int:
+        value = int(text[11:13]) * 3600 + int(text[14:16]) * 60
+        minutes[text[11:16]] = value  # at most 1440 entries: the shape is checked first
+        return value
+
+    return {"_days": days, "_day": day, "_minutes": minutes, "_minute": minute,
+            "_fixed": fixed}
+
+
+_STRICT_DATE = (r"[0-9]{2}\.[0-9]{2}\.[0-9]{4} (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]")
+"""The date shape with a valid time of day (anything else goes to the reference reader)."""
+
+
+class _Source:
+    """Code lines that run before a generated reader's conversions, and how to fetch a slot."""
+
+    def __init__(self, head: list[str], fetch: Callable[[int, SlotPlan, bool], str],
+                 strings: bool = True) -> None:
+        self.head = head
+        self.fetch = fetch
+        """The expression for slot k; when required, a missing value may raise KeyError."""
+        self.strings = strings
+        """Whether every fetched value is a ``str`` or ``None`` (absent); else JSON values."""
+
+
+def _reader(plan: RecordPlan, tz: tzinfo, arg: str, source: _Source,
+            namespace: dict[str, Any]) -> Reader:
+    caches = _day_cache(tz)
+    model = plan.model
+    base = SLOTS.get(model)  # type: ignore[call-overload]
+    if base is None:
+        return declined
+    ns: dict[str, Any] = {"_new": object.__new__, "_base": base, "_model": model, "_D": Decimal,
+                          "_dt": datetime, "_fromts": datetime.fromtimestamp, "_tz": tz,
+                          "_A": _ABSENT, **caches, **namespace}
+    count: dict[int, int] = {}
+    for sp in plan.slots:
+        count[sp.index] = count.get(sp.index, 0) + 1
+    # a "simple" slot is the only slot of a required field: fetched directly, no absent logic
+    simple = [count[sp.index] == 1 and not sp.field.optional for sp in plan.slots]
+    body = [f"r{k} = {source.fetch(k, sp, simple[k])}" for k, sp in enumerate(plan.slots)]
+    types: list[str] = []
+    checks: list[str] = []
+    shapes: list[str] = []
+    number = [not source.strings and sp.slot.json is JsonType.NUMBER and _typed(sp)
+              for sp in plan.slots]
+    for k, sp in enumerate(plan.slots):
+        r = f"r{k}"
+        if not simple[k]:
+            if source.strings:
+                body.append(f"if not {r}: {r} = _A" if sp.field.optional
+                            else f"if {r} is None: {r} = _A")
+            elif sp.field.optional:
+                body.append(f"if {r} is None or {r} == '': {r} = _A")
+        if not source.strings:
+            # JSON type checks (fmt=3): an unexpected JSON type goes to the reference path
+            if number[k] and sp.field.kind is Kind.MONEY:
+                types.append(f"{r} is not _A")
+                continue
+            bad = f"type({r}) is not {'int' if number[k] else 'str'}"
+            if number[k] and sp.field.kind is Kind.TZ:
+                bad = f"({bad} or not -99 <= {r} <= 99)"
+            types.append(bad if simple[k] else f"({r} is not _A and {bad})")
+        if _typed(sp) and not number[k]:
+            checks.append(r if simple[k] else f"('' if {r} is _A else {r})")
+            date = sp.field.kind is Kind.INSTANT and _form(sp) is Form.DATE
+            shapes.append(f"(?:{_STRICT_DATE if date else SHAPES[(sp.field.kind, _form(sp))]})?")
+    if types:
+        body.append(f"if {' or '.join(types)}: return None")
+    if checks:
+        ns["_valid"] = re.compile("\x00".join(shapes), re.DOTALL).fullmatch
+        body.append("if _valid('\\x00'.join((" + ", ".join(checks) + ",))) is None: "
+                    "return None")
+    # conversions, in slot order, with the reference code's precedence of primary slots
+    value = [f"v{i}" for i in range(len(plan.spec.fields))]
+    for i in range(len(plan.spec.fields)):
+        if any(not simple[k] for k, sp in enumerate(plan.slots) if sp.index == i):
+            body.append(f"v{i} = _A")
+    for k, sp in enumerate(plan.slots):
+        r = f"r{k}"
+        kind, form = sp.field.kind, _form(sp)
+        if kind in (Kind.TEXT, Kind.CODE) or (number[k] and kind in (Kind.INT, Kind.TZ)):
+            expr = r
+        elif kind in (Kind.INT, Kind.TZ):
+            expr = f"int({r})"
+        elif kind is Kind.MONEY:
+            expr = f"_D({r})"
+        elif form is Form.TIMESTAMP:
+            expr = f"_fromts({r}, _tz)" if number[k] else f"_fromts(int({r}), _tz)"
+        elif caches["_fixed"]:
+            expr = (f"_fromts((_days.get({r}[:10]) or _day({r})) + (_minutes.get({r}[11:16]) "
+                    f"or _minute({r})) + int({r}[17:19]), _tz)")
+        else:
+            expr = (f"_dt(*(_days.get({r}[:10]) or _day({r})), int({r}[11:13]), "
+                    f"int({r}[14:16]), int({r}[17:19]), 0, _tz)")
+        if simple[k]:
+            value[sp.index] = expr
+            continue
+        cond = f"{r} is not _A" + ("" if sp.primary else f" and v{sp.index} is _A")
+        body.append(f"if {cond}: v{sp.index} = {expr}")
+    for i, f in enumerate(plan.spec.fields):
+        if value[i] == f"v{i}":
+            body.append(f"if v{i} is _A: " + ("v{i} = None" if f.optional else "return None")
+                        .format(i=i))
+    body.append("o = _new(_base)")
+    body += [f"o.{f.name} = {value[i]}" for i, f in enumerate(plan.spec.fields)]
+    lines = [f"def read({arg}):", *[f"    {line}" for line in source.head], "    try:"]
+    lines += [f"        {line}" for line in body]
+    lines += [f"    except {_CATCH}:", "        return None"]
+    lines += ["    o.__class__ = _model", "    return o"]
+    return _compile(lines, ns, "read", plan)
+
+
+def _compile(lines: list[str], ns: dict[str, Any], name: str,
+             plan: RecordPlan) -> Callable[[Any], Any]:
+    code = compile("\n".join(lines) + "\n", f"<fast {name} {plan.spec.name} fmt={plan.fmt}>",
+                   "exec")
+    exec(code, ns)  # noqa: S102 - the source is generated from the spec above, not from input
+    function: Callable[[Any], Any] = ns[name]
+    return function
+
+
+# -- readers per format --------------------------------------------------------------------
+
+
+@cache
+def groups_reader(plan: RecordPlan, pattern: re.Pattern[str], tz: tzinfo) -> Reader:
+    """For fmt=0/1: a record's text, matched by ``pattern`` (one group per slot in order)."""
+    if pattern.groups != len(plan.slots):
+        return declined
+    source = _Source(["m = _match(text)", "if m is None: return None", "g = m.groups()"],
+                     lambda k, sp, required: f"g[{k}]")
+    return _reader(plan, tz, "text", source, {"_match": pattern.fullmatch})
+
+
+@cache
+def xml_reader(plan: RecordPlan, tz: tzinfo) -> Reader:
+    """For fmt=2: one record element (an lxml element)."""
+
+    def fetch(k: int, sp: SlotPlan, required: bool) -> str:
+        if sp.slot.place is Place.CHILD:
+            return f"d[{sp.slot.wire!r}]" if required else f"d.get({sp.slot.wire!r})"
+        if sp.slot.place is Place.ATTRIBUTE:
+            return f"a[{sp.slot.wire!r}]" if required else f"a.get({sp.slot.wire!r})"
+        return "el.text or ''"
+
+    head = ["d = {c.tag: c.text or '' for c in el}",
+            "if len(d) != len(el): return None",
+            "a = el.attrib"]
+    return _reader(plan, tz, "el", _Source(head, fetch), {})
+
+
+@cache
+def json_reader(plan: RecordPlan, tz: tzinfo) -> Reader:
+    """For fmt=3: one decoded JSON object."""
+    source = _Source(["if type(d) is not dict: return None"],
+                     lambda k, sp, required: f"d[{sp.slot.wire!r}]" if required
+                     else f"d.get({sp.slot.wire!r}, _A)", strings=False)
+    return _reader(plan, tz, "d", source, {})
+
+
+__all__ = ["declined", "encode_basestring", "groups_reader", "json_reader", "xml_reader"]
