@@ -54,13 +54,13 @@ def choose(body: bytes, charset: str | None = None, content_type: str | None = N
     try:
         body.decode("utf-8")
         return "utf-8"
-    except UnicodeDecodeError as exc:
-        bad = exc.start
+    except UnicodeDecodeError:
+        pass
     try:
         body.decode("windows-1251")
         return "windows-1251"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        bad = exc.start  # a byte with no windows-1251 meaning (nor a UTF-8 one here)
     label = label_of(content_type)
     if label:
         return canonical_name(label)
