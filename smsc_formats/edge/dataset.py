@@ -6,9 +6,10 @@ derived from the seed (never the wall clock), so a request gets the same bytes e
 
 **The seed changes values, never the shape.** List lengths, which optional fields appear
 (``err``), the identifiers a request can name (ids, ``int_id``, phones, short-link ids and
-targets), the day each message was sent and the hour bucket each answer was received in are
-the same for every seed; texts, costs, statuses, counters, operators and the exact seconds
-change. So a request recorded against one seed gets data of the same shape from any other.
+targets), codes (sender ids, zones), the scale of money, the commas in texts, the day each
+message was sent and the six-hour bucket each answer was received in are the same for every
+seed; texts, costs, statuses, counters, operators, regions and the exact seconds change. So a
+request recorded against one seed gets data of the same shape from any other.
 
 ``ANSWERS[call](dataset, params, account)`` is the reply of one call (an :class:`ApiError` when
 nothing matches); ``params`` are already validated and hold no credentials.
@@ -187,11 +188,11 @@ def _sent(rng: random.Random, base: Dataset, i: int) -> SentMessage:
     text = rng.choice(_TEXTS[i % 2]).format(n=rng.randrange(1000, 9999))
     return SentMessage(
         status=status, last_date=last, err=err, send_date=send, phone=phone,
-        cost=_money(rng, 150, 900), sender_id=rng.choice(_SENDERS), status_name=name,
+        cost=_money(rng, 150, 900), sender_id=_SENDERS[i % len(_SENDERS)], status_name=name,
         message=text, mccmnc=info.mcc + info.mnc, country=info.country,
         operator=info.operator, region=info.region, type=0, id=100 + MESSAGE_COUNT - i,
         int_id=2_024_000_000 + 1000 * (MESSAGE_COUNT - i), sms_cnt=1 + len(text) // 70,
-        format=0, crc=rng.randrange(10**9),
+        format=0, crc=rng.randrange(10**8, 10**9),
     )
 
 

@@ -44,7 +44,7 @@ def _shape(data: Dataset) -> dict[str, Any]:
     today = data.now.date()
     return {
         "messages": [(m.id, m.int_id, m.phone, m.err is None, today - m.send_date.date(),
-                      m.message.count(","))
+                      m.message.count(","), m.sender_id, len(str(m.crc)))
                      for m in data.messages],
         "answers": [(a.id, a.phone, a.to_phone, (data.now - a.received) // timedelta(hours=6),
                      a.message.count(",")) for a in data.answers],
