@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "parse": ("smsc_formats.cli.core", "parse_command"),
     "emit": ("smsc_formats.cli.core", "emit_command"),
     "spec": ("smsc_formats.cli.core", "spec_command"),
+    "check": ("smsc_formats.cli.check", "check_command"),
     "simulate": ("smsc_formats.cli.simulate", "simulate_command"),
 }
 """Each subcommand: the module and the click command object in it."""

@@ -1,0 +1,97 @@
+"""Read ignore entries from ``pyproject.toml`` and ``<corpus>/smsc-formats-ignore.toml``.
+
+Both hold the same list::
+
+    # pyproject.toml
+    [tool.smsc-formats]
+    ignore = [
+      {fingerprint = "3f2a9c0d1e4b5a67", reason = "SMSC adds 'id' to errors", expires = 2027-01-31},
+    ]
+
+    # <corpus>/smsc-formats-ignore.toml
+    ignore = [{fingerprint = "3f2a9c0d1e4b5a67", reason = "..."}]
+
+``expires`` is a TOML date (or a ``"YYYY-MM-DD"`` string) and may be left out. The
+``pyproject.toml`` used is the first one found from the corpus folder upwards, or in the current
+folder. Matching is pure and lives in :mod:`smsc_formats.ignore`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ..ignore import IgnoreRule
+
+CORPUS_FILE = "smsc-formats-ignore.toml"
+
+
+class IgnoreFileError(Exception):
+    """An ignore file that cannot be read; the message names the file and the entry."""
+
+
+def _entries(data: Any, where: str) -> list[IgnoreRule]:
+    if not isinstance(data, list):
+        raise IgnoreFileError(f"{where}: 'ignore' must be a list of tables")
+    rules = []
+    for i, entry in enumerate(data, 1):
+        at = f"{where}: ignore entry {i}"
+        if not isinstance(entry, dict):
+            raise IgnoreFileError(f"{at}: expected a table with fingerprint and reason")
+        unknown = sorted(set(entry) - {"fingerprint", "reason", "expires"})
+        if unknown:
+            raise IgnoreFileError(f"{at}: unknown key(s) {', '.join(unknown)}")
+        fingerprint, reason = entry.get("fingerprint"), entry.get("reason")
+        if not isinstance(fingerprint, str) or not fingerprint:
+            raise IgnoreFileError(f"{at}: 'fingerprint' must be a non-empty string")
+        if not isinstance(reason, str) or not reason.strip():
+            raise IgnoreFileError(f"{at}: 'reason' must say why the finding is accepted")
+        expires = entry.get("expires")
+        if isinstance(expires, str):
+            try:
+                expires = date.fromisoformat(expires)
+            except ValueError:
+                raise IgnoreFileError(f"{at}: 'expires' must be a date like 2027-01-31, "
+                                      f"got {expires!r}") from None
+        if expires is not None and type(expires) is not date:
+            raise IgnoreFileError(f"{at}: 'expires' must be a date like 2027-01-31")
+        rules.append(IgnoreRule(fingerprint, reason, expires, where))
+    return rules
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise IgnoreFileError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise IgnoreFileError(f"{path}: {exc.strerror or exc}") from None
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` from ``start`` upwards, else the current folder's."""
+    for folder in [start.resolve(), *start.resolve().parents]:
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    here = Path.cwd() / "pyproject.toml"
+    return here if here.is_file() else None
+
+
+def load_ignores(corpus: Path, pyproject: Path | None = None) -> list[IgnoreRule]:
+    """Every ignore entry for a corpus: its own file's, then the project's."""
+    rules: list[IgnoreRule] = []
+    own = corpus / CORPUS_FILE
+    if own.is_file():
+        rules += _entries(_read(own).get("ignore", []), str(own))
+    project = pyproject if pyproject is not None else find_pyproject(corpus)
+    if project is not None:
+        tool = _read(project).get("tool", {})
+        section = tool.get("smsc-formats", {}) if isinstance(tool, dict) else {}
+        if not isinstance(section, dict):
+            raise IgnoreFileError(f"{project}: [tool.smsc-formats] must be a table")
+        rules += _entries(section.get("ignore", []), str(project))
+    return rules

@@ -1,0 +1,435 @@
+"""The raw wire view of a body: its records as ordered keys with raw texts, per format.
+
+``parse`` turns a body into values and forgives a lot; conformance (``check``) and drift need
+to see what the body itself wrote: which keys, elements or columns, in which order, with which
+JSON types and which raw text. :func:`view` reads a decoded body into that view without
+converting any value, and :func:`expected` says what the spec promises for the same places, so
+both sides can be compared key by key.
+
+Records are addressed by *group*, a path without indices that is the same in every format:
+``$[]`` for the items of a list body, ``$`` for a single record (or the ``get_price`` wrapper,
+or an error), ``$.zones[]`` for the items of a nested list. Sans-I/O.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .api import call_spec, match_error
+from .codecs import fmt1_csv, fmt2_xml
+from .codecs.plan import RecordPlan, record_plan
+from .errors import ParseError
+from .model import ApiError
+from .spec import (
+    CallSpec,
+    Field,
+    ListBody,
+    OneOrListBody,
+    Place,
+    RecordBody,
+    RecordSpec,
+    Slot,
+)
+
+_KEY = re.compile(r"(?:\A|, )([A-Za-z_][A-Za-z0-9_]*) = ")
+_ERROR_KEYS = {2: ("error", "error_code"), 3: ("error", "error_code")}
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One key of one record as written: its wire name, raw text and (fmt=3) JSON type.
+
+    Keys are the wire names; in fmt=2 an attribute is ``@name`` and element text ``#text``;
+    in fmt=1 a column is named after the documented column at its position (``#N`` past them).
+    ``raw`` is None for a nested list or object and for JSON null.
+    """
+
+    key: str
+    raw: str | None
+    json: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One record as written."""
+
+    group: str
+    path: str
+    """The group with indices, e.g. ``$[3]``; findings name it."""
+    items: tuple[Item, ...]
+    spec: RecordSpec | None = None
+    """The documented record this one was matched to (None: could not tell)."""
+    line: int | None = None
+    tag: str | None = None
+    """fmt=2: the element that holds the record."""
+    columns: int | None = None
+    """fmt=1: how many comma-separated values the record's text holds."""
+    text: str | None = None
+    """fmt=0/1: the record's text as written (for column comparisons)."""
+    guessed: bool = False
+    """fmt=0/1: no documented record begins this way; ``spec`` is the likeliest one."""
+
+    def keys(self) -> list[str]:
+        """The distinct keys, in the order they first appear."""
+        return list(dict.fromkeys(i.key for i in self.items))
+
+    def get(self, key: str) -> Item | None:
+        return next((i for i in self.items if i.key == key), None)
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A whole body as written: an error, or records; ``problem`` when it cannot be read."""
+
+    call: str
+    fmt: int
+    records: tuple[RawRecord, ...] = ()
+    error: ApiError | None = None
+    root: str | None = None
+    """fmt=2: the root element's tag; fmt=3: ``array`` or ``object``."""
+    problem: ParseError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """What the spec promises for one group in one format."""
+
+    keys: tuple[str, ...]
+    optional: frozenset[str]
+    spec: RecordSpec | None = None
+    slots: Mapping[str, tuple[Slot, Field]] = field(default_factory=dict)
+    tag: str | None = None
+
+
+def wire_key(slot: Slot, fmt: int) -> str:
+    """The key a slot is written under in :class:`View` terms."""
+    if fmt == 2 and slot.place is Place.ATTRIBUTE:
+        return "@" + slot.wire
+    if fmt == 2 and slot.place is Place.TEXT:
+        return "#text"
+    return slot.wire
+
+
+def _expect(spec: RecordSpec, fmt: int) -> Expected:
+    layout = spec.layouts[fmt]
+    slots = {wire_key(s, fmt): (s, spec.field(s.field)) for s in layout}
+    optional = frozenset(k for k, (_, f) in slots.items() if f.optional)
+    return Expected(tuple(slots), optional, spec, slots, spec.xml_tag)
+
+
+def expected(spec: CallSpec, fmt: int) -> dict[str, Expected]:
+    """Per group, what the spec promises in ``fmt`` (data bodies)."""
+    body = spec.body
+    if isinstance(body, ListBody):
+        return {"$[]": _expect(body.record, fmt)}
+    if isinstance(body, RecordBody):
+        return {"$": _expect(body.record, fmt)}
+    if isinstance(body, OneOrListBody):
+        return {"$": _expect(body.one, fmt), "$[]": _expect(body.many, fmt)}
+    groups = {f"$.{s.name}[]": _expect(s.record, fmt) for s in body.sections}
+    names = (body.tail.name,) if fmt in (0, 1) else (*(s.name for s in body.sections),
+                                                      body.tail.name)
+    groups["$"] = Expected(names, frozenset({body.tail.name}), None, {}, body.xml_root)
+    return groups
+
+
+def expected_error(fmt: int) -> Expected | None:
+    """What an error body holds in ``fmt`` (fmt=2/3; the text shapes are matched whole)."""
+    keys = _ERROR_KEYS.get(fmt)
+    return None if keys is None else Expected(keys, frozenset({"error"}), tag="result")
+
+
+def expected_root(spec: CallSpec, single: bool) -> str:
+    """The fmt=2 root tag the spec promises (``single``: a one-record answer)."""
+    body = spec.body
+    if isinstance(body, RecordBody):
+        return body.record.xml_tag
+    if isinstance(body, OneOrListBody) and single:
+        return body.one.xml_tag
+    assert not isinstance(body, RecordBody)
+    return body.xml_root
+
+
+def view(text: str, *, call: str, fmt: int) -> View:
+    """The raw view of a decoded body of ``call`` written in ``fmt``."""
+    spec = call_spec(call)
+    try:
+        error = match_error(text, call)
+    except ParseError as exc:
+        return View(call, fmt, problem=exc)
+    if error is not None and fmt in (0, 1):
+        return View(call, fmt, error=error)
+    try:
+        if fmt == 2:
+            return _xml_view(text, spec, error)
+        if fmt == 3:
+            return _json_view(text, spec, error)
+        if error is not None:
+            return View(call, fmt, error=error)
+        return _line_view(text, spec, fmt)
+    except ParseError as exc:
+        return View(call, fmt, problem=exc.located(call=call, fmt=fmt))
+
+
+# -- fmt=0 and fmt=1 ---------------------------------------------------------------------------
+
+
+def _normalise(text: str) -> str:
+    if "\r\n" in text and text.count("\n") == text.count("\r\n"):
+        text = text.replace("\r\n", "\n")
+    return text.rstrip("\n")
+
+
+def _line_kinds(spec: CallSpec, fmt: int) -> list[tuple[str, RecordPlan | Field]]:
+    body = spec.body
+    if isinstance(body, ListBody):
+        return [("$[]", record_plan(body.record, fmt))]
+    if isinstance(body, RecordBody):
+        return [("$", record_plan(body.record, fmt))]
+    if isinstance(body, OneOrListBody):
+        return [("$", record_plan(body.one, fmt)), ("$[]", record_plan(body.many, fmt))]
+    out: list[tuple[str, RecordPlan | Field]] = [
+        (f"$.{s.name}[]", record_plan(s.record, fmt)) for s in body.sections]
+    out.append(("$", body.tail))
+    return out
+
+
+def _is_head(kind: RecordPlan | Field, line: str, fmt: int) -> bool:
+    if fmt == 0:
+        first = kind.slots[0].slot.wire if isinstance(kind, RecordPlan) else kind.name
+        return line.startswith(first + " = ")
+    dialect = fmt1_csv.CsvDialect()
+    if isinstance(kind, RecordPlan):
+        return dialect.head(kind)(line)
+    return dialect.tail_head(kind)(line)
+
+
+def _line_view(text: str, spec: CallSpec, fmt: int) -> View:
+    kinds = _line_kinds(spec, fmt)
+    chunks: list[tuple[int, list[str], tuple[str, RecordPlan | Field] | None]] = []
+    text = _normalise(text)
+    for number, line in enumerate(text.split("\n") if text else [], 1):
+        kind = next((k for k in kinds if _is_head(k[1], line, fmt)), None)
+        current = chunks[-1][2] if chunks else None
+        continues = (current is not None and isinstance(current[1], RecordPlan)
+                     and current[1].spec.multiline)
+        if kind is None and chunks and (continues or not line.strip()):
+            chunks[-1][1].append(line)
+            continue
+        chunks.append((number, [line], kind))
+    records = []
+    counters: dict[str, int] = {}
+    for number, lines, kind in chunks:
+        body = "\n".join(lines)
+        guessed = kind is None
+        if kind is None:
+            kind = _guess(body, kinds, fmt)
+        group, what = kind
+        index = counters.get(group, 0)
+        counters[group] = index + 1
+        path = group[:-2] + f"[{index}]" if group.endswith("[]") else group
+        if isinstance(what, Field):
+            items = _tail_items(body, what, fmt)
+            records.append(RawRecord(group, path, items, None, number, text=body,
+                                     guessed=guessed))
+            continue
+        items, columns = (_text_items(body, what) if fmt == 0 else _csv_items(body, what))
+        records.append(RawRecord(group, path, items, what.spec, number, columns=columns,
+                                 text=body, guessed=guessed))
+    return View(spec.name, fmt, tuple(records))
+
+
+def _guess(body: str, kinds: list[tuple[str, RecordPlan | Field]],
+           fmt: int) -> tuple[str, RecordPlan | Field]:
+    """The documented record a line that matches no record head most resembles."""
+    if fmt == 0:
+        keys = set(_KEY.findall(body))
+
+        def score(kind: RecordPlan | Field) -> int:
+            wires = ({s.slot.wire for s in kind.slots} if isinstance(kind, RecordPlan)
+                     else {kind.name})
+            return len(keys & wires)
+    else:
+        count = body.count(",") + 1
+
+        def score(kind: RecordPlan | Field) -> int:
+            return -abs((kind.width if isinstance(kind, RecordPlan) else 1) - count)
+
+    return max(kinds, key=lambda k: score(k[1]))
+
+
+def _tail_items(body: str, tail: Field, fmt: int) -> tuple[Item, ...]:
+    if fmt == 0:
+        tokens = _tokens(body)
+        return tuple(Item(k, v) for k, v in tokens) or (Item("#1", body),)
+    return (Item(tail.name, body),)
+
+
+def _tokens(body: str) -> list[tuple[str, str]]:
+    found = list(_KEY.finditer(body))
+    out = []
+    for i, m in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(body)
+        out.append((m.group(1), body[m.end():end]))
+    return out
+
+
+def _text_items(body: str, plan: RecordPlan) -> tuple[tuple[Item, ...], None]:
+    tokens = _tokens(body)
+    if _KEY.match(body) is None:
+        cut = _KEY.search(body)
+        tokens.insert(0, ("#1", body if cut is None else body[:cut.start()]))
+    free = plan.free
+    keys = [k for k, _ in tokens]
+    wire = None if free is None else plan.slots[free].slot.wire
+    if wire is not None and wire in keys:
+        # The free text ends where the longest run of distinct keys, none of them seen before
+        # the free text, begins: so a message may hold ", x = " and a key may be added after.
+        start = keys.index(wire)
+        before = set(keys[:start + 1])
+        stop = start + 1
+        while stop < len(keys):
+            rest = keys[stop:]
+            if len(set(rest)) == len(rest) and not before & set(rest):
+                break
+            stop += 1
+        merged = ", ".join(f"{k} = {v}" if i else v
+                           for i, (k, v) in enumerate(tokens[start:stop]))
+        tokens[start:stop] = [(wire, merged)]
+    return tuple(Item(k, v) for k, v in tokens), None
+
+
+def _csv_items(body: str, plan: RecordPlan) -> tuple[tuple[Item, ...], int]:
+    width, free = plan.width, plan.free
+    values = body.split(",")
+    columns = len(values)
+    if free is not None and columns > width:
+        after = width - free - 1
+        head = values[:free]
+        tail = values[len(values) - after:] if after else []
+        middle = ",".join(values[free:len(values) - after])
+        values = [*head, middle, *tail]
+    names = [sp.slot.wire for sp in plan.slots]
+    items = tuple(Item(names[i] if i < width else f"#{i + 1}", v) for i, v in enumerate(values))
+    return items, columns
+
+
+# -- fmt=2 ------------------------------------------------------------------------------------
+
+
+def _is_leaf(el: Any) -> bool:
+    if len(el) or el.attrib:
+        return False
+    text = el.text or ""
+    return not (text and not text.strip() and "\n" in text)
+
+
+def _is_list(el: Any) -> bool:
+    children = [c for c in el if isinstance(c.tag, str)]
+    if not children:
+        return not el.attrib and not (el.text or "").strip()
+    return len({c.tag for c in children}) == 1 and not _is_leaf(children[0])
+
+
+def _xml_view(text: str, spec: CallSpec, error: ApiError | None) -> View:
+    root = fmt2_xml.load(text, spec.name)
+    records: list[RawRecord] = []
+    if _is_list(root) and error is None:
+        _xml_list(root, "$", records)
+    else:
+        _xml_record(root, "$", "$", records)
+    return View(spec.name, 2, tuple(records), error=error, root=str(root.tag))
+
+
+def _xml_list(el: Any, path: str, out: list[RawRecord]) -> None:
+    for i, child in enumerate(c for c in el if isinstance(c.tag, str)):
+        _xml_record(child, strip_indices(path) + "[]", f"{path}[{i}]", out)
+
+
+def _xml_record(el: Any, group: str, path: str, out: list[RawRecord]) -> None:
+    items = [Item("@" + str(k), str(v)) for k, v in el.attrib.items()]
+    nested: list[tuple[Any, str]] = []
+    children = [c for c in el if isinstance(c.tag, str)]
+    if not children and el.attrib:
+        items.append(Item("#text", el.text or ""))
+    for child in children:
+        tag = str(child.tag)
+        if _is_leaf(child):
+            items.append(Item(tag, child.text or ""))
+        else:
+            items.append(Item(tag, None))
+            nested.append((child, tag))
+    out.append(RawRecord(group, path, tuple(items), None, el.sourceline, tag=str(el.tag)))
+    for child, tag in nested:
+        if _is_list(child):
+            _xml_list(child, f"{path}.{tag}", out)
+        else:
+            _xml_record(child, f"{group}.{tag}", f"{path}.{tag}", out)
+
+
+# -- fmt=3 ------------------------------------------------------------------------------------
+
+
+class _Number(str):
+    """A JSON number kept as its own text."""
+
+
+class _Object(list[tuple[str, Any]]):
+    """A JSON object kept as its ordered members."""
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, _Number):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, _Object):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, bool):
+        return "boolean"
+    return "null"
+
+
+def _json_view(text: str, spec: CallSpec, error: ApiError | None) -> View:
+    try:
+        value = json.loads(text, object_pairs_hook=_Object, parse_int=_Number,
+                           parse_float=_Number, parse_constant=_Number)
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"malformed JSON: {exc.msg}", call=spec.name, fmt=3,
+                         line=exc.lineno, col=exc.colno) from None
+    except (ValueError, RecursionError) as exc:
+        raise ParseError(f"malformed JSON: {exc}", call=spec.name, fmt=3) from None
+    records: list[RawRecord] = []
+    _json_value(value, "$", "$", records)
+    return View(spec.name, 3, tuple(records), error=error, root=_json_type(value))
+
+
+def _json_value(value: Any, group: str, path: str, out: list[RawRecord]) -> None:
+    if isinstance(value, _Object):
+        items = []
+        nested = []
+        for key, member in value:
+            kind = _json_type(member)
+            raw = str(member) if kind in ("number", "string") else None
+            if kind == "boolean":
+                raw = "true" if member else "false"
+            items.append(Item(key, raw, kind))
+            if kind in ("object", "array"):
+                nested.append((key, member))
+        out.append(RawRecord(group, path, tuple(items)))
+        for key, member in nested:
+            _json_value(member, f"{group}.{key}", f"{path}.{key}", out)
+    elif isinstance(value, list):
+        for i, member in enumerate(value):
+            _json_value(member, group + "[]", f"{path}[{i}]", out)
+
+
+def strip_indices(path: str) -> str:
+    """A path without its list indices: ``$[3].id`` -> ``$[].id``."""
+    return re.sub(r"\[[0-9]+\]", "[]", path)
