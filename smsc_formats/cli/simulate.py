@@ -18,7 +18,11 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-@click.command("simulate")
+_DRIFT_HELP = "\b\nDrift kinds (--drift):\n" + "\n".join(
+    f"  {name:<15} {kind.doc}" for name, kind in sorted(DRIFTS.items()))
+
+
+@click.command("simulate", epilog=_DRIFT_HELP)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8123, show_default=True,
               help="Port to listen on; 0 picks a free one.")
@@ -31,8 +35,8 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 @click.option("--apikey", envvar="SMSC_APIKEY", default=None, show_envvar=True,
               help="API key the simulator accepts (alone, or besides --login/--psw).")
 @click.option("--no-limits", is_flag=True, help="Do not enforce the rate limits (error 9).")
-@click.option("--drift", type=click.Choice(sorted(DRIFTS)), default=None,
-              help="Answer as a changed server would: inject this kind of drift.")
+@click.option("--drift", type=click.Choice(sorted(DRIFTS)), default=None, metavar="KIND",
+              help="Answer as a changed server would: inject this kind of drift (below).")
 def simulate_command(host: str, port: int, seed: int, login: str | None, psw: str | None,
                      apikey: str | None, no_limits: bool, drift: str | None) -> None:
     """Serve the six "getting data" calls like SMSC does, from a seeded dataset.
@@ -40,8 +44,9 @@ def simulate_command(host: str, port: int, seed: int, login: str | None, psw: st
     Paths /sys/get.php, /sys/info.php and /sys/tinyurls.php answer GET and POST in all four
     formats. Credentials come from the options or from SMSC_LOGIN + SMSC_PSW and/or
     SMSC_APIKEY; with none given the simulator accepts login "demo", password
-    "demo-password". Access lines on stderr name the path, call, fmt and status, never a
-    credential. Ctrl-C stops it.
+    "demo-password". The data does not follow the clock: "now" is 24.11.2026 12:xx Moscow
+    time for every seed; messages go back 12 days, incoming messages 60 hours. Access lines
+    on stderr name the path, call, fmt and status, never a credential. Ctrl-C stops it.
     """
     if (login is None) != (psw is None):
         fail("give both --login and --psw (or SMSC_LOGIN and SMSC_PSW)", 2)
