@@ -41,6 +41,12 @@ class TextDialect:
         prefix = plan.slots[0].slot.wire + " = "
         return lambda line: line.startswith(prefix)
 
+    def head_pattern(self, plan: RecordPlan) -> str:
+        return re.escape(plan.slots[0].slot.wire + " = ")
+
+    def pattern(self, plan: RecordPlan) -> re.Pattern[str]:
+        return record_pattern(plan)
+
     def split(self, plan: RecordPlan, text: str) -> list[tuple[str | None, int]]:
         m = record_pattern(plan).fullmatch(text)
         if m is None:

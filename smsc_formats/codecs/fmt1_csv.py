@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import cache
 
 from ..errors import EmitError
 from ..model import ApiError
@@ -27,8 +28,14 @@ def _shape(plan: RecordPlan, index: int) -> str:
     form = sp.slot.form if sp.field.kind is Kind.INSTANT else Form.VALUE
     shape = SHAPES[(sp.field.kind, form)]
     if sp.field.kind in (Kind.TEXT, Kind.CODE):
-        shape = "[^,]*"
+        shape = "[^,\\n]*"  # no line break: heads are also found in a whole body
     return f"(?:{shape})?" if sp.field.optional else shape
+
+
+@cache
+def _pattern(plan: RecordPlan) -> re.Pattern[str]:
+    return re.compile(",".join("(.*)" if i == plan.free else "([^,]*)"
+                               for i in range(plan.width)), re.DOTALL)
 
 
 class CsvDialect:
@@ -42,9 +49,16 @@ class CsvDialect:
             return lambda line: line.count(",") == width - 1
         if not plan.spec.multiline:
             return lambda line: line.count(",") >= width - 1
-        before = ",".join(_shape(plan, i) for i in range(plan.free))
-        match = re.compile(before + ("," if plan.free else "")).match
+        match = re.compile(self.head_pattern(plan)).match
         return lambda line: match(line) is not None
+
+    def head_pattern(self, plan: RecordPlan) -> str:
+        free = plan.free or 0
+        return ",".join(_shape(plan, i) for i in range(free)) + ("," if free else "")
+
+    def pattern(self, plan: RecordPlan) -> re.Pattern[str]:
+        """The record split as one pattern: the free text takes the surplus commas."""
+        return _pattern(plan)
 
     def split(self, plan: RecordPlan, text: str) -> list[tuple[str | None, int]]:
         width, free = plan.width, plan.free

@@ -19,6 +19,7 @@ from ..errors import EmitError, ParseError, clip, position
 from ..model import ApiError, Price
 from ..spec import CallSpec, Form, ListBody, OneOrListBody, Place, RecordBody, RecordSpec
 from ..values import ValueProblem, reader, writer
+from . import fast
 from .plan import MISSING, RecordPlan, build_sections, check_type, record_plan
 
 fmt = 2
@@ -136,7 +137,9 @@ class XmlCodec:
             raise ParseError(f"<{parent.tag!s}> holds <{stray.tag!s}>, expected only "
                              f"<{spec.xml_tag}> records", call=call.name, fmt=fmt,
                              line=stray.sourceline, col=1, path=path)
-        return [self._record(el, plan, call, f"{path}[{i}]") for i, el in enumerate(items)]
+        read = fast.xml_reader(plan, tz)  # the reference _record only where it declines
+        return [read(el) or self._record(el, plan, call, f"{path}[{i}]")
+                for i, el in enumerate(items)]
 
     def _record(self, el: Element, plan: RecordPlan, call: CallSpec, path: str) -> Any:
         values: list[Any] = [MISSING] * len(plan.spec.fields)
