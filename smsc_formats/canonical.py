@@ -69,7 +69,10 @@ def _reader(field: Field, tz: tzinfo) -> Callable[[Any], Any]:
         if kind is Kind.INSTANT:
             if not isinstance(value, str):
                 raise ValueError("expected an ISO 8601 string")
-            moment = datetime.fromisoformat(value)
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError("expected an ISO 8601 string with an offset") from None
             if moment.tzinfo is None:
                 raise ValueError("expected an offset in the ISO 8601 string")
             return moment.astimezone(tz)
@@ -128,7 +131,8 @@ def from_canonical(data: JsonValue, *, call: str, server_tz: tzinfo = MOSCOW) ->
     spec = call_spec(call)
     if isinstance(data, dict) and set(data) == {"error"}:
         error = data["error"]
-        if not isinstance(error, dict) or type(error.get("code")) is not int:
+        if (not isinstance(error, dict) or set(error) != {"code", "description"}
+                or type(error.get("code")) is not int):
             raise ParseError("expected {'code': int, 'description': str | null}", call=call,
                              path="$.error")
         description = error.get("description")
@@ -147,6 +151,10 @@ def from_canonical(data: JsonValue, *, call: str, server_tz: tzinfo = MOSCOW) ->
     assert isinstance(body, SectionsBody)
     if not isinstance(data, dict):
         raise ParseError("expected an object", call=call, path="$")
+    keys = [s.name for s in body.sections] + [body.tail.name]
+    if set(data) != set(keys):
+        raise ParseError(f"expected exactly the keys {keys}, got {sorted(data)}", call=call,
+                         path="$")
     lists = [tuple(_from_list(data.get(s.name), s.record, f"$.{s.name}", call, server_tz))
              for s in body.sections]
     mail = data.get(body.tail.name)
