@@ -60,8 +60,8 @@ def simulate_command(host: str, port: int, seed: int, login: str | None, psw: st
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 2)
     previous = signal.signal(signal.SIGTERM, _stop)
-    click.echo(f"listening on {server.base_url}")
-    try:
+    try:  # from here on, Ctrl-C or SIGTERM at any moment ends in a clean stop
+        click.echo(f"listening on {server.base_url}")
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
