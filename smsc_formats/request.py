@@ -8,6 +8,7 @@ Credentials travel separately in :class:`Credentials`, whose ``repr`` never show
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -62,9 +63,14 @@ class Request:
         return out
 
 
+_DATE = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{4}")
+
+
 def parse_date(value: str, name: str) -> date:
     """A ``dd.mm.yyyy`` request date; anything else is a RequestError naming the parameter."""
     try:
+        if not _DATE.fullmatch(value):  # strptime alone would take "1.1.2026"
+            raise ValueError(value)
         return datetime.strptime(value, "%d.%m.%Y").date()
     except ValueError:
         raise RequestError(f"{name}: expected a date dd.mm.yyyy, got {value!r}") from None
