@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from smsc_formats import ApiError, OperatorInfo, PhoneOperatorInfo, ShortLink, parse
 from smsc_formats.canonical import to_canonical
-from smsc_formats.edge.dataset import APIKEY_ACCOUNT
+from smsc_formats.edge.dataset import ANSWERS, APIKEY_ACCOUNT, Dataset
 from smsc_formats.edge.simulator import (
     Simulator,
     SimulatorConfig,
@@ -448,3 +449,36 @@ def test_hundred_and_first_operator_request_in_a_minute(clock: FakeClock) -> Non
     assert _handle(sim, "get_operator", phone="79990000999") == 9
     clock.now += 60
     assert _handle(sim, "get_operator", phone="79990000999") is None
+
+
+def test_fifteenth_concurrent_request_is_error_nine(limited: SimulatorServer,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fourteen requests of one login held open inside the server; the fifteenth is refused."""
+    gate, inside = threading.Event(), threading.Semaphore(0)
+    original = ANSWERS["get_operator"]
+
+    def held(data: Dataset, params: Mapping[str, str], account: str) -> Any:
+        inside.release()
+        gate.wait(10)
+        return original(data, params, account)
+
+    monkeypatch.setitem(cast(dict[str, Any], ANSWERS), "get_operator", held)
+    results: list[int | None] = []
+    clients = [threading.Thread(target=lambda i=i: results.append(
+        _code(request(limited, "get_operator", 0, {"phone": f"7999000{i:04d}"}),
+              "get_operator", 0))) for i in range(14)]
+    for client in clients:
+        client.start()
+    try:
+        assert all(inside.acquire(timeout=10) for _ in clients), "requests did not arrive"
+        crowded = request(limited, "get_operator", 0, {"phone": "79990009999"})
+        assert crowded.body == b"ERROR = 9 (too many concurrent requests)"
+        other = request(limited, "get_price", 0, credentials={"apikey": APIKEY})
+        assert _code(other, "get_price", 0) is None, "another account is not crowded out"
+    finally:
+        gate.set()
+        for client in clients:
+            client.join(10)
+    assert results == [None] * 14
+    assert _code(request(limited, "get_operator", 0, {"phone": "79990009999"}),
+                 "get_operator", 0) is None
