@@ -255,6 +255,8 @@ class SimulatorServer(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 128
+    """Connections waiting to be accepted; socketserver's 5 stalls bursts of clients."""
 
     def __init__(self, config: SimulatorConfig, host: str = "127.0.0.1", port: int = 0,
                  access_log: AccessLog | None = None) -> None:
