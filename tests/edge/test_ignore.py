@@ -1,0 +1,47 @@
+"""Reading ignore entries from pyproject.toml and the corpus's own file."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from smsc_formats.edge.ignore import CORPUS_FILE, IgnoreFileError, load_ignores
+
+
+def test_both_files_are_read(tmp_path: Path) -> None:
+    corpus = tmp_path / "fixtures"
+    corpus.mkdir()
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.smsc-formats]\nignore = [\n  {fingerprint = "aaaa", reason = "known", '
+        'expires = 2027-01-31},\n]\n', encoding="utf-8")
+    (corpus / CORPUS_FILE).write_text(
+        'ignore = [{fingerprint = "bbbb", reason = "also known", expires = "2026-12-01"}]\n',
+        encoding="utf-8")
+    rules = load_ignores(corpus)
+    assert [(r.fingerprint, r.expires) for r in rules] == [
+        ("bbbb", date(2026, 12, 1)), ("aaaa", date(2027, 1, 31))]
+    assert rules[1].source == str(tmp_path / "pyproject.toml")
+
+
+def test_a_project_without_entries_has_none(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")
+    assert load_ignores(tmp_path) == []
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('ignore = [{fingerprint = "a"}]', "ignore entry 1: 'reason' must say why"),
+    ('ignore = [{fingerprint = "a", reason = "r", expires = "soon"}]',
+     "'expires' must be a date like 2027-01-31, got 'soon'"),
+    ('ignore = [{fingerprint = "a", reason = "r", until = 2027-01-01}]',
+     "unknown key(s) until"),
+    ('ignore = "a"', "'ignore' must be a list of tables"),
+    ("ignore = [", "smsc-formats-ignore.toml: "),
+])
+def test_bad_entries_name_the_file_and_entry(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / CORPUS_FILE).write_text(text, encoding="utf-8")
+    with pytest.raises(IgnoreFileError) as info:
+        load_ignores(tmp_path, pyproject=tmp_path / "none.toml")
+    assert message in str(info.value)
+    assert str(tmp_path / CORPUS_FILE) in str(info.value)
