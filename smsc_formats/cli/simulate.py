@@ -61,6 +61,10 @@ def simulate_command(host: str, port: int, seed: int, login: str | None, psw: st
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 2)
     previous = signal.signal(signal.SIGTERM, _stop)
     try:  # from here on, Ctrl-C or SIGTERM at any moment ends in a clean stop
+        now = server.dataset.now
+        click.echo(f"seed {seed}, limits {'off' if no_limits else 'on'}, drift {drift or 'none'}"
+                   f"; data pinned to {now:%d.%m.%Y %H:%M:%S} Moscow time (record with "
+                   f"--as-of {now:%d.%m.%Y})", err=True)
         click.echo(f"listening on {server.base_url}")
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -71,6 +71,7 @@ def test_serves_with_env_credentials_and_stops_on_sigint(
     out, err = proc.communicate(timeout=START_TIMEOUT)
     assert proc.returncode == 0
     assert "Traceback" not in err
+    assert "data pinned to 24.11.2026 " in err.splitlines()[0]
     assert "GET /sys/get.php get_stat fmt=3 200" in err
     assert "GET /sys/get.php get_price fmt=0 200 error=2" in err
     for secret in (LOGIN, PSW, APIKEY):
