@@ -142,23 +142,27 @@ class Dataset:
 
     def operator(self, phone: str) -> OperatorInfo | None:
         """The operator of ``phone`` (same answer for the same seed), or None if unknown."""
-        digits = phone.lstrip("+")
-        country = next((c for c in COUNTRIES if digits.startswith(c.prefix)), None)
-        if country is None or _PHONE.fullmatch(phone) is None:
-            return None
-        rng = random.Random(f"{self.seed}/{digits}")  # noqa: S311 (made-up data, not a secret)
-        net = rng.choice(country.networks)
-        region, tz = rng.choice(country.regions)
-        return OperatorInfo(net.country, net.operator, region, net.mcc, net.mnc, tz)
+        return operator_of(self.seed, phone)
+
+
+def operator_of(seed: int, phone: str) -> OperatorInfo | None:
+    """The directory's operator of ``phone`` for ``seed``: the country by the longest known
+    prefix, the network and region drawn from the seed and the number; None if unknown."""
+    digits = phone.lstrip("+")
+    country = next((c for c in COUNTRIES if digits.startswith(c.prefix)), None)
+    if country is None or _PHONE.fullmatch(phone) is None:
+        return None
+    rng = random.Random(f"{seed}/{digits}")  # noqa: S311 (made-up data, not a secret)
+    net = rng.choice(country.networks)
+    region, tz = rng.choice(country.regions)
+    return OperatorInfo(net.country, net.operator, region, net.mcc, net.mnc, tz)
 
 
 def make_dataset(seed: int) -> Dataset:
     """The dataset of one seed; the same seed always gives the same dataset."""
     rng = random.Random(seed)  # noqa: S311 (made-up data, not a secret)
     now = BASE_NOW + timedelta(seconds=rng.randrange(3600))
-    base = Dataset(seed=seed, now=now, messages=(), answers=(),
-                   price=Price((), (), None), links={}, payments=Decimal(0))
-    messages = tuple(_sent(rng, base, i) for i in range(MESSAGE_COUNT))
+    messages = tuple(_sent(rng, seed, now, i) for i in range(MESSAGE_COUNT))
     answers = tuple(_answer(rng, now, i) for i in range(ANSWER_COUNT))
     price = Price(
         zones=tuple(PriceZone(zone, name, _money(rng, 150, 600), _money(rng, 150, 600),
@@ -172,12 +176,12 @@ def make_dataset(seed: int) -> Dataset:
                    links=links, payments=_money(rng, 50000, 500000))
 
 
-def _sent(rng: random.Random, base: Dataset, i: int) -> SentMessage:
+def _sent(rng: random.Random, seed: int, now: datetime, i: int) -> SentMessage:
     """The ``i``-th newest sent message: sent on the day ``i`` days before now, 07:00-13:00."""
-    send = base.now - timedelta(days=i, seconds=rng.randrange(60, 5 * 3600))
+    send = now - timedelta(days=i, seconds=rng.randrange(60, 5 * 3600))
     last = send + timedelta(seconds=rng.randrange(5, 600))
     phone = SUBSCRIBER_PHONES[i % len(SUBSCRIBER_PHONES)]
-    info = base.operator(phone)
+    info = operator_of(seed, phone)
     assert info is not None, phone
     if i in _WITH_ERR:
         status, err = rng.choice(sorted(_FAILED)), rng.choice(_ERR_CODES)
