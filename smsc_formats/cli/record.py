@@ -1,0 +1,178 @@
+"""``record``: ask an SMSC server (or the simulator) and store its answers as a fixture corpus."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import RequestError
+from ..request import Credentials
+from .common import CALL_CHOICE, FMT_CHOICE, fail
+
+DEFAULTS_HELP = """Record fixtures from an SMSC server into a corpus folder.
+
+Credentials come only from the environment: SMSC_LOGIN and SMSC_PSW, or SMSC_APIKEY.
+They are never written: the login get_stat echoes is stored as `redacted-login`.
+
+\b
+Default requests (one case each, sent in every --fmt with the same parameters):
+{table}
+
+\b
+Modes:
+  once  record a case only if its folder does not exist yet (default)
+  new   also record the formats an existing case lacks, with its stored parameters
+  all   re-record every selected case
+
+Requests are spaced under SMSC's documented rate limits, remembering earlier runs in a
+ledger: $SMSC_FORMATS_LEDGER, else smsc-formats/ledger.json in $XDG_CACHE_HOME (or ~/.cache).
+Exit 0 when recorded, 2 on a usage error (no credentials), 3 when the server could not be
+recorded from (unreachable, error 2, 4 or 9).
+"""
+
+
+def credentials_from_env(environ: Mapping[str, str]) -> Credentials:
+    """Credentials from ``SMSC_LOGIN``+``SMSC_PSW`` or ``SMSC_APIKEY``; a one-line exit 2
+    otherwise (naming the variables, never their values)."""
+    login, psw, apikey = (environ.get(v) or None for v in
+                          ("SMSC_LOGIN", "SMSC_PSW", "SMSC_APIKEY"))
+    if apikey and (login or psw):
+        fail("set either SMSC_LOGIN and SMSC_PSW, or SMSC_APIKEY, not both", 2)
+    if not apikey and not (login and psw):
+        fail("no credentials: set SMSC_LOGIN and SMSC_PSW, or SMSC_APIKEY", 2)
+    try:
+        return Credentials(login=login, psw=psw, apikey=apikey)
+    except RequestError as exc:
+        fail(str(exc), 2)
+
+
+def _anchor(value: str | None) -> date | None:
+    if value is None:
+        return None
+    for pattern in ("%d.%m.%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    return fail(f"--as-of: expected dd.mm.yyyy or yyyy-mm-dd, got {value!r}", 2)
+
+
+class _Bar:
+    """The progress bar on stderr: call, case and format, or the limiter's wait."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar: Any = None
+        self.label = ""
+
+    def event(self, event: Any) -> None:
+        if self.quiet:
+            return
+        if event.kind == "start":
+            self.bar = click.progressbar(length=max(event.total, 1), file=sys.stderr,
+                                         label="recording", show_pos=True,
+                                         item_show_func=lambda _: self.label)
+            self.bar.__enter__()
+        elif event.kind == "request":
+            self.show(event.message)
+        elif event.kind == "answer" and self.bar is not None:
+            self.bar.update(1)
+        elif event.kind == "note":
+            self.echo(f"note: {event.message}")
+
+    def show(self, label: str) -> None:
+        self.label = label
+        if self.bar is not None:
+            self.bar.update(0)
+
+    def echo(self, line: str) -> None:
+        if not self.quiet:
+            click.echo(("\n" if self.bar is not None else "") + line, err=True)
+
+    def sleep(self, seconds: float) -> None:
+        """The limiter's sleep: ticks the bar once a second with the time left."""
+        end = time.monotonic() + seconds
+        base = self.label.split(" (waiting")[0]
+        while (left := end - time.monotonic()) > 0:
+            if not self.quiet:
+                self.show(f"{base} (waiting {left:.0f} s for the rate limits)")
+            time.sleep(min(1.0, left))
+        self.show(base)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@click.command("record")
+@click.option("--base-url", required=True, help="Server root, e.g. https://smsc.ru")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False),
+              help="Corpus folder to write (created if missing).")
+@click.option("--call", "calls", multiple=True, type=CALL_CHOICE,
+              help="Record only this call (repeatable); default all six.")
+@click.option("--fmt", "fmts", multiple=True, type=FMT_CHOICE,
+              help="Record only this format (repeatable); default 0 1 2 3.")
+@click.option("--mode", type=click.Choice(["once", "new", "all"]), default="once",
+              show_default=True, help="Which cases to (re-)record.")
+@click.option("--charset", type=click.Choice(["utf-8", "windows-1251", "koi8-r"]),
+              default="utf-8", show_default=True, help="The charset to ask for.")
+@click.option("--source", type=click.Choice(["live", "simulator"]), default="live",
+              show_default=True, help="What meta.json says the bodies came from.")
+@click.option("--as-of", "as_of", default=None,
+              help="Anchor day D of the pinned date windows (dd.mm.yyyy); default today.")
+@click.option("--param", "params", multiple=True, metavar="CALL:NAME=VALUE",
+              help="Replace a default request parameter, e.g. get_short_link:id=12345.")
+@click.option("--max-wait", type=float, default=None,
+              help="Give up (exit 3) rather than wait longer than this many seconds.")
+@click.option("--quiet", is_flag=True, help="No progress bar or notes.")
+def record_command(base_url: str, out: str, calls: tuple[str, ...], fmts: tuple[int, ...],
+                   mode: str, charset: str, source: str, as_of: str | None,
+                   params: tuple[str, ...], max_wait: float | None, quiet: bool) -> None:
+    from ..edge.ledger import Ledger, LedgerError, Limiter
+    from ..edge.recorder import RecordError, parse_overrides, record
+    from ..edge.secrets import named_secrets, redact
+
+    credentials = credentials_from_env(os.environ)
+    secrets = named_secrets(credentials)
+    anchor = _anchor(as_of)
+    try:
+        overrides = parse_overrides(params)
+    except RecordError as exc:
+        fail(redact(str(exc), secrets), 2)
+    bar = _Bar(quiet)
+    limiter = Limiter(Ledger.default(), sleep=bar.sleep, max_wait=max_wait)
+    try:
+        cases = record(base_url, Path(out), credentials, calls=calls or None,
+                       fmts=fmts or None, mode=mode, charset=charset, source=source,
+                       as_of=anchor, overrides=overrides, limiter=limiter,
+                       progress=bar.event)
+    except (RecordError, LedgerError) as exc:
+        bar.close()
+        fail(redact(str(exc), secrets), 3)
+    except OSError as exc:
+        bar.close()
+        fail(redact(f"{out}: {exc.strerror or exc}", secrets), 3)
+    bar.close()
+    if not quiet:
+        mismatched = sum(1 for c in cases if c.cross_format != "ok")
+        tail = f", {mismatched} with formats that disagree" if mismatched else ""
+        click.echo(f"recorded {len(cases)} case(s) into {out}{tail}", err=True)
+
+
+def _help() -> str:
+    """The command's help: the text above with the default requests table filled in."""
+    from ..edge.recorder import defaults_table
+
+    table = "\n".join("  " + line for line in defaults_table().splitlines())
+    return DEFAULTS_HELP.format(table=table)
+
+
+record_command.help = _help()

@@ -1,0 +1,35 @@
+"""``scan-secrets``: find the credentials of the environment in any form in a folder's files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from .common import fail
+
+
+@click.command("scan-secrets")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+def scan_command(paths: tuple[str, ...]) -> None:
+    """Look for the values of SMSC_LOGIN, SMSC_PSW and SMSC_APIKEY in the files under PATHS.
+
+    Every spelling counts: plain (any case), URL-encoded, base64, JSON- or XML-escaped, in
+    UTF-8, windows-1251 or koi8-r. Prints file:line and which credential in which form for each
+    hit, never the value. Exit 0 when clean, 1 when something was found, 2 when none of the
+    variables is set.
+    """
+    from ..edge.secrets import ENV_VARS, env_secrets, scan
+
+    secrets = env_secrets(os.environ)
+    if not secrets:
+        fail(f"nothing to look for: set {', '.join(ENV_VARS.values())}", 2)
+    hits = scan([Path(p) for p in paths], secrets)
+    for hit in hits:
+        click.echo(str(hit))
+    if hits:
+        files = len({h.path for h in hits})
+        click.echo(f"smsc-formats: {len(hits)} secret(s) found in {files} file(s)", err=True)
+        raise SystemExit(1)
+    click.echo(f"no secrets found ({', '.join(sorted(secrets))} checked)", err=True)

@@ -1,0 +1,544 @@
+"""The recorder: ask a server (the real SMSC or the simulator) and store its answers as cases.
+
+Each case is one request of one call, recorded in up to four formats with the same parameters,
+written with :func:`~smsc_formats.edge.store.write_case` (atomic: a recording killed at any
+point leaves the previous corpus readable). The default cases, one table used by ``--help``
+and the README, are :data:`DEFAULT_CASES`; their dates are pinned relative to an anchor day
+``D`` (``as_of``, by default today in the server's timezone), and every day of their windows
+lies before ``D``, so the four formats describe the same data even while new messages arrive.
+
+What the recorder guarantees:
+
+* **No stray requests.** It sends only the requests whose answers it stores; there is no
+  credentials probe. Requests go round-robin over the cases (every case's first format, then
+  every case's second, ...), so the waits the rate limits impose overlap.
+* **Rate limits.** Before each request the :class:`~smsc_formats.edge.ledger.Limiter` waits as
+  the documented limits (with a margin) and the ledger of earlier runs require.
+* **Stops, never stores,** on error 2 (credentials refused), 4 (IP blocked) and 9 (too many
+  requests), and on an HTTP status other than 200: :class:`RecordError` says why. Cases
+  finished before the stop are kept; the case in progress is not written.
+* **Secrets.** Credentials are replaced in every body (the login ``get_stat`` echoes becomes
+  ``redacted-login``), never written to metadata, and every message passes through redaction.
+* **Cross-format check.** The formats of a case must parse to the same canonical value (the
+  error description fmt=1 lacks aside); otherwise ``meta.json``'s ``cross_format`` holds the
+  explanation and the progress reports it.
+
+Modes, for cases selected by ``calls`` and ``fmts``:
+
+* ``once``: record a case only if its folder does not exist yet; existing cases are not
+  touched and cost no request (a corpus is recorded once; later runs are no-ops).
+* ``new``: also complete existing cases: the selected formats they lack are recorded with the
+  case's own stored parameters and charset; bodies already there stay byte-identical.
+* ``all``: re-record every selected case in the selected formats. Formats of the old case that
+  were not selected are kept if the old case had the same parameters and charset, and dropped
+  (with a note) otherwise.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ..api import parse
+from ..canonical import to_canonical
+from ..errors import ParseError, RequestError
+from ..model import ApiError
+from ..request import Credentials, build_request
+from ..spec import CALLS, FORMATS
+from ..values import MOSCOW
+from .http import FetchError, Response, fetch, host_of
+from .ledger import Limiter, LimitWaitTooLong, account_id
+from .secrets import named_secrets, redact
+from .store import BODY_FILES, Case, FormatMeta, StoreError, load_case, make_case, write_case
+
+MODES = ("once", "new", "all")
+SOURCES = ("live", "simulator")
+STOP_CODES: Mapping[int, str] = {
+    2: "the server refused the credentials (error 2: invalid login or password, or this IP "
+       "address is not in the account's allowed list)",
+    4: "the server has temporarily blocked this IP address (error 4); wait before trying again",
+    9: "the server answered error 9 (too many requests); nothing was stored for that case; "
+       "wait and run again",
+}
+"""Answers that stop a recording, with the reason given; their bodies are never stored."""
+
+
+class RecordError(Exception):
+    """A recording that could not go on: unreachable server, error 2/4/9, or a bad request."""
+
+
+# ---------------------------------------------------------------------------------------------
+# The default cases
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    """A date parameter ``offset`` days from the anchor day ``D`` (negative: before it)."""
+
+    offset: int
+
+    def resolve(self, anchor: date) -> str:
+        return (anchor + timedelta(days=self.offset)).strftime("%d.%m.%Y")
+
+    def __str__(self) -> str:
+        return f"D{self.offset:+d}" if self.offset else "D"
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultCase:
+    """One case the recorder makes by default: call, case name, parameters and why."""
+
+    call: str
+    name: str
+    params: Mapping[str, str | Day]
+    why: str
+
+    def resolve(self, anchor: date) -> dict[str, str]:
+        """The parameters with the dates pinned relative to ``anchor``."""
+        return {k: v.resolve(anchor) if isinstance(v, Day) else v
+                for k, v in self.params.items()}
+
+    def shown(self) -> str:
+        return "&".join(f"{k}={v}" for k, v in self.params.items()) or "(none)"
+
+
+DEFAULT_CASES: tuple[DefaultCase, ...] = (
+    DefaultCase("get_messages", "default",
+                {"start": Day(-7), "end": Day(-1), "cnt": "5"},
+                "the last 5 messages sent in the week before D"),
+    DefaultCase("get_answers", "default", {"hour": "48", "cnt": "5"},
+                "up to 5 incoming messages of the last 48 hours"),
+    DefaultCase("get_stat", "default", {"start": Day(-7), "end": Day(-1)},
+                "statistics of the week before D"),
+    DefaultCase("get_price", "default", {}, "the account's tariffs"),
+    DefaultCase("get_operator", "default", {"phone": "79999999999"},
+                "one phone (the page's example): one record"),
+    DefaultCase("get_operator", "several-phones",
+                {"phone": "79999999999,79161234567,380501234567"},
+                "three phones: a list with phone first"),
+    DefaultCase("get_short_link", "default", {"id": "145142"},
+                "the page's example link id"),
+)
+"""Every case ``record`` makes by default, in recording order. ``D`` is the anchor day."""
+
+
+def defaults_table() -> str:
+    """The default requests as a plain-text table, for ``--help`` and the README."""
+    rows = [(c.call, c.name, c.shown(), c.why) for c in DEFAULT_CASES]
+    widths = [max(len(r[i]) for r in [*rows, ("call", "case", "parameters", "")])
+              for i in range(3)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(("call", "case", "parameters"), widths,
+                                                  strict=True)).rstrip()]
+    for row in rows:
+        lines.append("  ".join(v.ljust(w) for v, w in zip(row[:3], widths, strict=True))
+                     + f"  {row[3]}")
+    lines.append("D is the anchor day (--as-of, default today in Moscow time); every request "
+                 "is sent in each format asked (--fmt), with charset=utf-8 unless --charset.")
+    return "\n".join(lines)
+
+
+def today_in_server_tz() -> date:
+    """Today's date where the server is (Moscow), the default anchor day ``D``."""
+    return datetime.now(MOSCOW).date()
+
+
+# ---------------------------------------------------------------------------------------------
+# Progress
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """What the recorder tells its progress hook; ``message`` is already redacted.
+
+    ``kind`` is ``start`` (``total`` requests planned), ``request`` (about to send),
+    ``wait`` (``wait`` seconds imposed by the limiter), ``answer`` (one more request done),
+    ``stored`` (a case written), ``skip`` (a case left alone) or ``note`` (worth reading:
+    an error answer stored, a cross-format mismatch, a format dropped).
+    """
+
+    kind: str
+    message: str = ""
+    call: str = ""
+    case: str = ""
+    fmt: int | None = None
+    done: int = 0
+    total: int = 0
+    wait: float = 0.0
+
+
+Progress = Callable[[Event], None]
+
+
+def _no_progress(event: Event) -> None:
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Planning
+
+
+@dataclass(frozen=True, slots=True)
+class CasePlan:
+    """One case to record: the formats to ask for, and the old formats to keep as they are."""
+
+    call: str
+    name: str
+    params: Mapping[str, str]
+    charset: str
+    fmts: tuple[int, ...]
+    keep: Mapping[int, tuple[bytes, FormatMeta]] = field(default_factory=dict)
+    old: Case | None = None
+
+
+def _load_old(path: Path, progress: Progress, secrets: Mapping[str, str]) -> Case | None:
+    try:
+        return load_case(path)
+    except StoreError as exc:
+        progress(Event("note", redact(f"{exc}; recording the case afresh", secrets)))
+        return None
+
+
+def plan_cases(out_dir: Path, *, calls: Iterable[str] | None = None,
+               fmts: Iterable[int] | None = None, mode: str = "once", charset: str = "utf-8",
+               as_of: date | None = None,
+               overrides: Mapping[str, Mapping[str, str]] | None = None,
+               progress: Progress = _no_progress,
+               secrets: Mapping[str, str] | None = None) -> list[CasePlan]:
+    """The cases a recording into ``out_dir`` will make, following ``mode`` (see the module).
+
+    ``overrides`` maps a call to parameters that replace its default cases' parameters of the
+    same name (``{"get_short_link": {"id": "12345"}}``).
+    """
+    if mode not in MODES:
+        raise RecordError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
+    wanted_calls = list(calls) if calls else list(CALLS)
+    for call in wanted_calls:
+        if call not in CALLS:
+            raise RecordError(f"unknown call {call!r}; known: {', '.join(CALLS)}")
+    wanted_fmts = tuple(sorted(set(fmts))) if fmts else FORMATS
+    anchor = as_of or today_in_server_tz()
+    shown = secrets or {}
+    plans: list[CasePlan] = []
+    for default in DEFAULT_CASES:
+        if default.call not in wanted_calls:
+            continue
+        params = {**default.resolve(anchor), **(overrides or {}).get(default.call, {})}
+        folder = out_dir / default.call / default.name
+        exists = folder.exists() or any(folder.parent.glob(f".{default.name}.old-*"))
+        if mode == "once" and exists:
+            progress(Event("skip", f"{default.call}/{default.name}: already recorded",
+                           default.call, default.name))
+            continue
+        old = _load_old(folder, progress, shown) if exists else None
+        if mode == "new" and old is not None:
+            missing = tuple(f for f in wanted_fmts if f not in old.formats)
+            if not missing:
+                progress(Event("skip", f"{default.call}/{default.name}: complete",
+                               default.call, default.name))
+                continue
+            old_charset = next(iter(old.formats.values())).charset
+            keep = {f: (old.bodies[f], old.formats[f]) for f in old.formats}
+            plans.append(CasePlan(default.call, default.name, dict(old.params), old_charset,
+                                  missing, keep, old))
+            continue
+        keep = {}
+        if old is not None:
+            same = (dict(old.params) == params
+                    and all(m.charset == charset for m in old.formats.values()))
+            for f in sorted(set(old.formats) - set(wanted_fmts)):
+                if same:
+                    keep[f] = (old.bodies[f], old.formats[f])
+                else:
+                    progress(Event("note", f"{default.call}/{default.name}: fmt {f} dropped "
+                                   "(recorded with other parameters or charset)",
+                                   default.call, default.name, f))
+        plans.append(CasePlan(default.call, default.name, params, charset, wanted_fmts, keep,
+                              old))
+    for plan in plans:
+        for fmt in plan.fmts:
+            try:
+                build_request(plan.call, fmt=fmt, charset=plan.charset, **plan.params)
+            except RequestError as exc:
+                raise RecordError(f"{plan.call}/{plan.name}: {exc}") from None
+    return plans
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking answers
+
+
+def _comparable(reply: Any) -> Any:
+    if isinstance(reply, ApiError):
+        return {"error": reply.code, "description": reply.description}
+    return to_canonical(reply)
+
+
+def _difference(a: Any, b: Any, path: str = "$") -> str | None:
+    """Where two canonical values first differ, as a ``$.path``, or None if equal."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        if "error" in a and "error" in b and set(a) == {"error", "description"} == set(b):
+            if a["error"] != b["error"]:
+                return f"{path}.error_code"
+            if None not in (a["description"], b["description"]) \
+                    and a["description"] != b["description"]:
+                return f"{path}.error"
+            return None
+        for key in list(a) + [k for k in b if k not in a]:
+            if key not in a or key not in b:
+                return f"{path}.{key}"
+            found = _difference(a[key], b[key], f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return f"{path} (length {len(a)} vs {len(b)})"
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            found = _difference(x, y, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    return None if a == b else path
+
+
+def cross_format(call: str, bodies: Mapping[int, bytes], metas: Mapping[int, FormatMeta]) -> str:
+    """``ok`` if every body parses to the same canonical value, else the explanation."""
+    values: dict[int, Any] = {}
+    problems: list[str] = []
+    for fmt in sorted(bodies):
+        meta = metas[fmt]
+        try:
+            values[fmt] = _comparable(parse(bodies[fmt], call=call, fmt=fmt,
+                                            charset=meta.charset or None,
+                                            content_type=meta.content_type or None))
+        except ParseError as exc:
+            problems.append(f"fmt {fmt} does not parse: {exc}")
+    if values:
+        first = min(values)
+        for fmt in sorted(values):
+            if fmt == first:
+                continue
+            where = _difference(values[first], values[fmt])
+            if where is not None:
+                problems.append(f"fmt {fmt} differs from fmt {first} at {where}")
+    return "; ".join(problems) if problems else "ok"
+
+
+def _error_of(call: str, fmt: int, charset: str, response: Response) -> ApiError | None:
+    try:
+        reply = parse(response.body, call=call, fmt=fmt, charset=charset,
+                      content_type=response.content_type or None)
+    except ParseError:
+        return None
+    return reply if isinstance(reply, ApiError) else None
+
+
+def _redact_body(call: str, fmt: int, charset: str, body: bytes,
+                 secrets: Mapping[str, str]) -> bytes:
+    """The body with the credentials replaced; refuses when that would break the body."""
+    clean = redact(body, secrets)
+    if clean == body:
+        return body
+    try:
+        parse(body, call=call, fmt=fmt, charset=charset)
+    except ParseError:
+        return clean
+    try:
+        parse(clean, call=call, fmt=fmt, charset=charset)
+    except ParseError:
+        raise RecordError(f"{call} fmt {fmt}: a credential also occurs in the body's layout, "
+                          "so it cannot be replaced safely; nothing stored") from None
+    return clean
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class _Run:
+    """The state of one recording: where to send, how to wait, what to tell."""
+
+    base_url: str
+    credentials: Credentials
+    limiter: Limiter
+    progress: Progress
+    source: str
+    timeout: float
+    now: Callable[[], str]
+
+    def __post_init__(self) -> None:
+        self.secrets = named_secrets(self.credentials)
+        self.account = account_id(self.credentials.apikey or self.credentials.login or "")
+        self.host = host_of(self.base_url)
+
+    def tell(self, kind: str, message: str = "", **kw: Any) -> None:
+        self.progress(Event(kind, redact(message, self.secrets), **kw))
+
+    def fail(self, message: str) -> RecordError:
+        return RecordError(redact(message, self.secrets))
+
+    def request(self, plan: CasePlan, fmt: int) -> tuple[bytes, FormatMeta]:
+        req = build_request(plan.call, fmt=fmt, charset=plan.charset, **plan.params)
+
+        def on_wait(seconds: float, reason: str) -> None:
+            self.tell("wait", f"waiting {seconds:.0f} s ({reason})", call=plan.call,
+                      case=plan.name, fmt=fmt, wait=seconds)
+
+        try:
+            self.limiter.acquire(self.base_url, self.account, plan.call, req.params, on_wait)
+        except LimitWaitTooLong as exc:
+            raise self.fail(str(exc)) from None
+        self.tell("request", f"{plan.call}/{plan.name} fmt {fmt}", call=plan.call,
+                  case=plan.name, fmt=fmt)
+        try:
+            response = fetch(self.base_url, req, self.credentials, self.timeout)
+        except FetchError as exc:
+            raise self.fail(str(exc)) from None
+        error = _error_of(plan.call, fmt, plan.charset, response)
+        where = f"{plan.call} fmt {fmt} from {self.host}"
+        if error is not None and error.code in STOP_CODES:
+            raise self.fail(f"{where}: {STOP_CODES[error.code]}")
+        if response.status != 200:
+            raise self.fail(f"{where}: HTTP {response.status}; nothing stored for this case")
+        if error is not None:
+            self.tell("note", f"{plan.call}/{plan.name} fmt {fmt}: the server answered error "
+                      f"{error.code}; stored as its answer", call=plan.call, case=plan.name,
+                      fmt=fmt)
+        body = _redact_body(plan.call, fmt, plan.charset, response.body, self.secrets)
+        meta = FormatMeta(BODY_FILES[fmt], http_status=response.status,
+                          content_type=redact(response.content_type, self.secrets),
+                          charset=plan.charset)
+        return body, meta
+
+    def finish(self, plan: CasePlan, got: Mapping[int, tuple[bytes, FormatMeta]],
+               out_dir: Path | None) -> Case:
+        merged = {**plan.keep, **got}
+        bodies = {f: merged[f][0] for f in sorted(merged)}
+        metas = {f: merged[f][1] for f in sorted(merged)}
+        verdict = redact(cross_format(plan.call, bodies, metas), self.secrets)
+        case = make_case(
+            plan.call, plan.name, bodies, metas, params=dict(plan.params),
+            source=self.source, source_host=self.host, recorded_at=self.now(), cross_format=verdict)
+        if verdict != "ok":
+            self.tell("note", f"{plan.call}/{plan.name}: formats disagree: {verdict}",
+                      call=plan.call, case=plan.name)
+        if out_dir is not None:
+            try:
+                case = _with_path(case, write_case(out_dir, case))
+            except OSError as exc:
+                raise self.fail(f"{out_dir}: cannot write {plan.call}/{plan.name}: "
+                                f"{exc.strerror or exc}") from None
+            self.tell("stored", f"{plan.call}/{plan.name}: stored ({verdict})", call=plan.call,
+                      case=plan.name)
+        return case
+
+    def run(self, plans: Sequence[CasePlan], out_dir: Path | None) -> list[Case]:
+        total = sum(len(p.fmts) for p in plans)
+        self.tell("start", f"{total} request(s) to {self.host}", total=total)
+        got: list[dict[int, tuple[bytes, FormatMeta]]] = [{} for _ in plans]
+        done_cases: dict[int, Case] = {}
+        done = 0
+        rounds = max((len(p.fmts) for p in plans), default=0)
+        for r in range(rounds):
+            for i, plan in enumerate(plans):
+                if r >= len(plan.fmts):
+                    continue
+                fmt = plan.fmts[r]
+                got[i][fmt] = self.request(plan, fmt)
+                done += 1
+                self.tell("answer", f"{plan.call}/{plan.name} fmt {fmt}", call=plan.call,
+                          case=plan.name, fmt=fmt, done=done, total=total)
+                if r == len(plan.fmts) - 1:
+                    done_cases[i] = self.finish(plan, got[i], out_dir)
+        return [done_cases[i] for i in sorted(done_cases)]
+
+
+def _with_path(case: Case, path: Path) -> Case:
+    return replace(case, path=path)
+
+
+def record(base_url: str, out_dir: Path, credentials: Credentials, *,
+           calls: Iterable[str] | None = None, fmts: Iterable[int] | None = None,
+           mode: str = "once", charset: str = "utf-8", source: str = "live",
+           as_of: date | None = None,
+           overrides: Mapping[str, Mapping[str, str]] | None = None,
+           limiter: Limiter | None = None, progress: Progress = _no_progress,
+           timeout: float = 30.0, now: Callable[[], str] = _utc_now) -> list[Case]:
+    """Record the default cases (:data:`DEFAULT_CASES`) of ``calls`` in ``fmts`` into ``out_dir``.
+
+    ``mode`` is ``once``, ``new`` or ``all`` (see the module docstring); ``source`` is what
+    ``meta.json`` says (``live`` or ``simulator``); ``as_of`` is the anchor day ``D`` of the
+    pinned date windows. Returns the cases written. Raises :class:`RecordError` when the
+    recording cannot go on; the cases finished before are written already.
+    """
+    if source not in SOURCES:
+        raise RecordError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
+    secrets = named_secrets(credentials)
+    plans = plan_cases(out_dir, calls=calls, fmts=fmts, mode=mode, charset=charset,
+                       as_of=as_of, overrides=overrides, progress=progress, secrets=secrets)
+    run = _Run(base_url, credentials, limiter or Limiter(), progress, source, timeout, now)
+    return run.run(plans, out_dir)
+
+
+def rerecord_all(cases: Sequence[Case], base_url: str, credentials: Credentials,
+                 limiter: Limiter | None = None, *, out_dir: Path | None = None,
+                 source: str = "live", progress: Progress = _no_progress,
+                 timeout: float = 30.0) -> list[Case]:
+    """Re-record ``cases`` with their stored parameters, formats and charset.
+
+    The requests go round-robin over the cases, so rate-limit waits overlap. The new cases
+    keep their names and parameters; they are written under ``out_dir`` (e.g. a temporary
+    folder) if given, else only returned. Same redaction, limits and stop rules as
+    :func:`record` (:class:`RecordError` on error 2/4/9 or an unreachable server).
+    """
+    plans = [CasePlan(c.call, c.name, dict(c.params),
+                      next(iter(c.formats.values())).charset if c.formats else "utf-8",
+                      tuple(sorted(c.formats)))
+             for c in cases]
+    for plan in plans:
+        for fmt in plan.fmts:
+            try:
+                build_request(plan.call, fmt=fmt, charset=plan.charset, **plan.params)
+            except RequestError as exc:
+                raise RecordError(f"{plan.call}/{plan.name}: {exc}") from None
+    run = _Run(base_url, credentials, limiter or Limiter(), progress, source, timeout, _utc_now)
+    return run.run(plans, out_dir)
+
+
+def rerecord(case: Case, base_url: str, credentials: Credentials,
+             limiter: Limiter | None = None, *, out_dir: Path | None = None,
+             source: str = "live", progress: Progress = _no_progress,
+             timeout: float = 30.0) -> Case:
+    """Re-record one case for the drift detector: same parameters, formats and charset.
+
+    Sends the case's request in each of its formats (through ``limiter``, with the same
+    redaction and stop rules as :func:`record`) and returns the new :class:`Case` with the
+    same call and name, ``cross_format`` checked anew. With ``out_dir`` (a temporary folder)
+    it is also written there with :func:`~smsc_formats.edge.store.write_case`; the stored
+    corpus is never touched. For many cases prefer :func:`rerecord_all`, which overlaps the
+    rate-limit waits.
+    """
+    return rerecord_all([case], base_url, credentials, limiter, out_dir=out_dir,
+                        source=source, progress=progress, timeout=timeout)[0]
+
+
+def parse_overrides(items: Iterable[str]) -> dict[str, dict[str, str]]:
+    """``call:name=value`` items (the CLI's ``--param``) as ``{call: {name: value}}``."""
+    out: dict[str, dict[str, str]] = {}
+    for item in items:
+        head, eq, value = item.partition("=")
+        call, colon, name = head.partition(":")
+        if not (eq and colon and name) or call not in CALLS:
+            raise RecordError(f"--param {urllib.parse.quote(item, safe=':=,.')}: expected "
+                              f"CALL:NAME=VALUE with CALL one of {', '.join(CALLS)}")
+        out.setdefault(call, {})[name] = value
+    return out

@@ -1,0 +1,137 @@
+"""The HTTP client: form-encoded POST, every answer returned, secret-free failures."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
+from urllib.parse import parse_qs
+
+import pytest
+
+from smsc_formats.edge.http import FetchError, fetch, host_of, public_url
+from smsc_formats.request import Credentials, build_request
+
+LOGIN, PSW = "alice-login", "s3cr3t/pass word"
+CREDS = Credentials(login=LOGIN, psw=PSW)
+
+
+class _Stub(BaseHTTPRequestHandler):
+    """Answers by path: /sys/get.php 200, /missing 404, /moved 302, /slow never."""
+
+    seen: ClassVar[list[tuple[str, str, bytes]]] = []
+
+    def do_POST(self) -> None:
+        size = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(size)
+        self.seen.append((self.command, self.path, body))
+        if self.path.startswith("/slow"):
+            threading.Event().wait(2)
+        if self.path.startswith("/moved"):
+            self.send_response(302)
+            self.send_header("Location", "http://127.0.0.1:9/elsewhere")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        status = 404 if self.path.startswith("/missing") else 200
+        payload = b"ERROR = 1 (parameters error)"
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+
+@pytest.fixture
+def stub() -> Iterator[str]:
+    _Stub.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_posts_form_encoded_with_credentials_only_in_the_body(stub: str) -> None:
+    request = build_request("get_stat", fmt=3, start="01.11.2026")
+    response = fetch(stub, request, CREDS, timeout=5)
+    assert response.status == 200
+    assert response.content_type == "text/plain; charset=utf-8"
+    assert response.body == b"ERROR = 1 (parameters error)"
+    ((method, path, body),) = _Stub.seen
+    assert method == "POST"
+    assert path == "/sys/get.php"
+    form = {k: v[0] for k, v in parse_qs(body.decode("ascii")).items()}
+    assert form == {"get_stat": "1", "start": "01.11.2026", "fmt": "3", "charset": "utf-8",
+                    "login": LOGIN, "psw": PSW}
+    assert LOGIN not in response.url
+    assert "psw" not in response.url
+    assert response.url.startswith(stub + "/sys/get.php?get_stat=1")
+
+
+def test_base_url_with_a_trailing_slash_and_a_prefix(stub: str) -> None:
+    request = build_request("get_operator", fmt=0, phone="79999999999")
+    fetch(stub + "/api/", request, CREDS, timeout=5)
+    assert _Stub.seen[0][1] == "/api/sys/info.php"
+
+
+def test_http_errors_are_returned_not_raised(stub: str) -> None:
+    request = build_request("get_price", fmt=0)
+    response = fetch(stub + "/missing", request, CREDS, timeout=5)
+    assert response.status == 404
+    assert response.body.startswith(b"ERROR = 1")
+
+
+def test_redirects_are_not_followed(stub: str) -> None:
+    response = fetch(stub + "/moved", build_request("get_price", fmt=0), CREDS, timeout=5)
+    assert response.status == 302
+    assert len(_Stub.seen) == 1
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_connection_refused_is_a_fetch_error_without_secrets() -> None:
+    port = _free_port()
+    with pytest.raises(FetchError) as info:
+        fetch(f"http://127.0.0.1:{port}", build_request("get_price", fmt=0), CREDS, timeout=5)
+    message = str(info.value)
+    assert message == f"cannot reach 127.0.0.1:{port}: connection refused"
+    assert LOGIN not in message
+    assert "s3cr3t" not in message
+
+
+def test_timeout_is_a_fetch_error(stub: str) -> None:
+    with pytest.raises(FetchError, match="timed out"):
+        fetch(stub + "/slow", build_request("get_price", fmt=0), CREDS, timeout=0.3)
+
+
+def test_unresolvable_host_is_a_fetch_error() -> None:
+    with pytest.raises(FetchError, match=r"cannot reach nonexistent\.invalid:80"):
+        fetch("http://nonexistent.invalid", build_request("get_price", fmt=0), CREDS,
+              timeout=2)
+
+
+def test_user_info_in_the_base_url_is_refused_without_echoing_it() -> None:
+    with pytest.raises(FetchError) as info:
+        fetch(f"http://{LOGIN}:{PSW}@127.0.0.1:1", build_request("get_price", fmt=0), None)
+    assert LOGIN not in str(info.value)
+
+
+def test_host_of_and_public_url() -> None:
+    assert host_of("https://smsc.ru/") == "smsc.ru:443"
+    assert host_of("http://u:p@127.0.0.1:8123/x") == "127.0.0.1:8123"
+    url = public_url("http://u:p@127.0.0.1:8123", build_request("get_price", fmt=2))
+    assert url == "http://127.0.0.1:8123/sys/get.php?get_price=1&fmt=2&charset=utf-8"

@@ -1,0 +1,333 @@
+"""The recorder against the simulator on 127.0.0.1: corpus, secrets, atomicity, limits, stops."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from smsc_formats.api import parse
+from smsc_formats.canonical import to_canonical
+from smsc_formats.edge import store
+from smsc_formats.edge.ledger import Ledger, Limiter
+from smsc_formats.edge.recorder import (
+    DEFAULT_CASES,
+    Event,
+    RecordError,
+    cross_format,
+    record,
+    rerecord,
+)
+from smsc_formats.edge.secrets import scan
+from smsc_formats.edge.simulator import SimulatorConfig, SimulatorServer, start_simulator
+from smsc_formats.edge.store import BODY_FILES, FormatMeta, load_case, load_corpus
+from smsc_formats.model import ApiError, SentMessage, StatRow
+from smsc_formats.request import Credentials
+
+LOGIN, PSW = "demo-login-42", "demo-Password/+1"
+CREDS = Credentials(login=LOGIN, psw=PSW)
+SECRETS = {"login": LOGIN, "psw": PSW}
+CASES = {(c.call, c.name) for c in DEFAULT_CASES}
+
+
+class FakeTime:
+    """One clock for the simulator and the limiter; it moves only when the limiter sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+        self.slept = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept += seconds
+        self.now += seconds
+
+
+def _server(log: list[str] | None = None, **config: Any) -> SimulatorServer:
+    settings: dict[str, Any] = {"login": LOGIN, "psw": PSW, "limits": False, **config}
+    return start_simulator(SimulatorConfig(**settings),
+                           access_log=None if log is None else log.append)
+
+
+@pytest.fixture
+def sim() -> Iterator[SimulatorServer]:
+    server = _server()
+    yield server
+    server.shutdown()
+
+
+def _free_limiter() -> Limiter:
+    return Limiter(Ledger(None), enabled=False)
+
+
+def _record(server: SimulatorServer, out: Path, **kw: Any) -> list[store.Case]:
+    kw.setdefault("limiter", _free_limiter())
+    return record(server.base_url, out, CREDS, source="simulator",
+                  as_of=server.dataset.now.date(), **kw)
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+def test_records_six_calls_in_four_formats_that_agree(sim: SimulatorServer,
+                                                      tmp_path: Path) -> None:
+    events: list[Event] = []
+    _record(sim, tmp_path, progress=events.append)
+    corpus = load_corpus(tmp_path)
+    assert {(c.call, c.name) for c in corpus} == CASES
+    for case in corpus:
+        assert sorted(case.bodies) == [0, 1, 2, 3]
+        assert case.source == "simulator"
+        assert case.source_host == sim.base_url.removeprefix("http://")
+        assert case.recorded_at.endswith("+00:00")
+        assert case.cross_format == "ok"
+        values = [to_canonical(parse(case.bodies[f], call=case.call, fmt=f, charset="utf-8"))
+                  for f in range(4)]
+        assert all(v == values[0] for v in values), case.name
+        assert not isinstance(values[0], dict) or "error" not in values[0], case.call
+        for fmt, meta in case.formats.items():
+            assert meta.http_status == 200
+            assert meta.charset == "utf-8"
+            assert meta.file == BODY_FILES[fmt]
+            assert "charset=utf-8" in meta.content_type
+    assert sum(e.kind == "answer" for e in events) == 28
+
+
+def test_pinned_window_is_the_week_before_the_anchor_day(sim: SimulatorServer,
+                                                         tmp_path: Path) -> None:
+    _record(sim, tmp_path, calls=["get_messages", "get_stat"], fmts=[3])
+    messages = load_case(tmp_path / "get_messages" / "default")
+    assert sim.dataset.now.date() == date(2026, 11, 24)
+    assert dict(messages.params) == {"start": "17.11.2026", "end": "23.11.2026", "cnt": "5"}
+    sent = parse(messages.bodies[3], call="get_messages", fmt=3)
+    assert isinstance(sent, list)
+    assert len(sent) == 5
+    # The simulator's messages of that window, newest first (its dataset is the reference).
+    anchor = sim.dataset.now.date()
+    expected = [m.id for m in sim.dataset.messages
+                if 1 <= (anchor - m.send_date.date()).days <= 7][:5]
+    assert [m.id for m in sent if isinstance(m, SentMessage)] == expected
+
+
+def test_get_stat_login_is_the_placeholder_and_no_secret_is_anywhere(
+        sim: SimulatorServer, tmp_path: Path) -> None:
+    events: list[Event] = []
+    _record(sim, tmp_path, progress=events.append)
+    stat = load_case(tmp_path / "get_stat" / "default")
+    for fmt in range(4):
+        reply = parse(stat.bodies[fmt], call="get_stat", fmt=fmt)
+        assert isinstance(reply, list)
+        assert isinstance(reply[0], StatRow)
+        assert reply[0].login == "redacted-login"
+    assert scan([tmp_path], SECRETS) == []
+    shown = "\n".join(e.message for e in events)
+    assert LOGIN.lower() not in shown.lower()
+    assert PSW not in shown
+
+
+def test_once_skips_existing_cases_without_a_request(tmp_path: Path) -> None:
+    log: list[str] = []
+    server = _server(log)
+    try:
+        _record(server, tmp_path)
+        assert len(log) == 28
+        before = _snapshot(tmp_path)
+        assert _record(server, tmp_path) == []
+        assert len(log) == 28
+        assert _snapshot(tmp_path) == before
+    finally:
+        server.shutdown()
+
+
+def test_new_records_only_missing_formats_and_keeps_existing_bytes(tmp_path: Path) -> None:
+    log: list[str] = []
+    server = _server(log)
+    try:
+        _record(server, tmp_path, calls=["get_price"], fmts=[0, 1])
+        before = _snapshot(tmp_path)
+        _record(server, tmp_path, calls=["get_price"], mode="new")
+        assert len(log) == 4
+        assert [line.split()[3] for line in log[2:]] == ["fmt=2", "fmt=3"]
+        case = load_case(tmp_path / "get_price" / "default")
+        assert sorted(case.bodies) == [0, 1, 2, 3]
+        assert case.cross_format == "ok"
+        after = _snapshot(tmp_path)
+        for name in ("get_price/default/fmt0.txt", "get_price/default/fmt1.csv"):
+            assert after[name] == before[name]
+        assert _record(server, tmp_path, calls=["get_price"], mode="new") == []
+        assert len(log) == 4
+    finally:
+        server.shutdown()
+
+
+def test_all_rerecords_and_keeps_unselected_formats_of_the_same_request(
+        tmp_path: Path) -> None:
+    first = _server(seed=1)
+    try:
+        _record(first, tmp_path, calls=["get_price"])
+    finally:
+        first.shutdown()
+    old = load_case(tmp_path / "get_price" / "default")
+    second = _server(seed=2)
+    try:
+        _record(second, tmp_path, calls=["get_price"], fmts=[3], mode="all")
+    finally:
+        second.shutdown()
+    new = load_case(tmp_path / "get_price" / "default")
+    assert new.bodies[0] == old.bodies[0]
+    assert new.bodies[3] != old.bodies[3]
+    # Another seed, other prices: the kept and the new formats no longer agree, and say so.
+    assert new.cross_format.startswith("fmt 3 differs from fmt 0 at $.zones[0].")
+
+
+def test_killed_mid_way_leaves_the_old_corpus_intact(tmp_path: Path) -> None:
+    first = _server(seed=1)
+    try:
+        _record(first, tmp_path)
+    finally:
+        first.shutdown()
+    before = _snapshot(tmp_path)
+
+    stored: list[str] = []
+
+    def killer(event: Event) -> None:
+        if event.kind == "stored":
+            stored.append(event.case)
+            if len(stored) == 2:
+                raise KeyboardInterrupt
+
+    second = _server(seed=2)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _record(second, tmp_path, mode="all", progress=killer)
+    finally:
+        second.shutdown()
+    corpus = load_corpus(tmp_path)
+    assert {(c.call, c.name) for c in corpus} == CASES
+    after = _snapshot(tmp_path)
+    changed = {name.split("/")[0] for name in after if after[name] != before.get(name)}
+    # Only the two cases finished before the kill were replaced, each one whole.
+    assert changed == {"get_messages", "get_answers"}
+    for case in corpus:
+        assert case.cross_format == "ok"
+
+
+def test_killed_inside_the_swap_leaves_the_old_case_loadable(
+        sim: SimulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _record(sim, tmp_path, calls=["get_price"])
+    old = load_case(tmp_path / "get_price" / "default")
+    real_replace = os.replace
+    calls: list[str] = []
+
+    def dying_replace(src: Any, dst: Any) -> None:
+        calls.append(str(dst))
+        if len(calls) == 2:  # the old case is aside, the new one not yet in place
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", dying_replace)
+    with pytest.raises(KeyboardInterrupt):
+        _record(sim, tmp_path, calls=["get_price"], mode="all")
+    monkeypatch.undo()
+    assert load_case(tmp_path / "get_price" / "default").bodies == old.bodies
+
+
+def test_limits_on_two_full_runs_trigger_no_error_9(tmp_path: Path) -> None:
+    fake = FakeTime()
+    server = _server(limits=True, clock=fake.clock)
+    ledger = Ledger(tmp_path / "ledger.json")
+    try:
+        for _ in range(2):
+            limiter = Limiter(ledger, clock=fake.clock, sleep=fake.sleep)
+            cases = _record(server, tmp_path / "corpus", mode="all", limiter=limiter)
+            assert len(cases) == len(CASES)
+    finally:
+        server.shutdown()
+    # The four formats of get_stat alone need more than a minute: the limiter did wait.
+    assert fake.slept >= 60
+    assert LOGIN not in (tmp_path / "ledger.json").read_text()
+
+
+def test_error_9_is_never_stored_and_stops(tmp_path: Path) -> None:
+    server = _server(limits=True)
+    try:
+        with pytest.raises(RecordError, match="error 9") as info:
+            _record(server, tmp_path, calls=["get_stat", "get_price"])
+    finally:
+        server.shutdown()
+    # The limiter was off, so get_stat's fourth format in a minute was refused; the
+    # recording stopped there, before get_price's last format: nothing was written.
+    assert "get_stat fmt 3" in str(info.value)
+    assert not (tmp_path / "get_stat").exists()
+    assert not (tmp_path / "get_price").exists()
+    for case in load_corpus(tmp_path):
+        for fmt, body in case.bodies.items():
+            reply = parse(body, call=case.call, fmt=fmt)
+            assert not (isinstance(reply, ApiError) and reply.code == 9)
+
+
+def test_error_2_stops_with_the_reason_and_writes_nothing(sim: SimulatorServer,
+                                                          tmp_path: Path) -> None:
+    wrong = Credentials(login=LOGIN, psw="not-the-password")
+    with pytest.raises(RecordError) as info:
+        record(sim.base_url, tmp_path, wrong, limiter=_free_limiter())
+    message = str(info.value)
+    assert "error 2" in message
+    assert "refused the credentials" in message
+    assert "not-the-password" not in message
+    assert LOGIN not in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unreachable_server_stops(tmp_path: Path) -> None:
+    server = _server()
+    url = server.base_url
+    server.shutdown()
+    with pytest.raises(RecordError, match=r"cannot reach 127\.0\.0\.1:"):
+        record(url, tmp_path, CREDS, limiter=_free_limiter())
+
+
+def test_unparseable_answers_are_stored_but_marked(tmp_path: Path) -> None:
+    server = _server(drift="unparseable")
+    events: list[Event] = []
+    try:
+        _record(server, tmp_path, calls=["get_price"], progress=events.append)
+    finally:
+        server.shutdown()
+    case = load_case(tmp_path / "get_price" / "default")
+    assert case.cross_format.startswith("fmt 0 does not parse")
+    assert any(e.kind == "note" and "formats disagree" in e.message for e in events)
+
+
+def test_cross_format_names_the_first_difference() -> None:
+    meta = {f: FormatMeta(BODY_FILES[f]) for f in (0, 1)}
+    assert cross_format("get_stat", {0: b"", 1: b""}, meta) == "ok"
+    price0 = b"zone = 1, name = A, api = 1.00, mass = 1.00, mms = 1.00, hlr = 1.00, call = 1.00"
+    price1 = b"1,A,1.00,1.00,1.00,1.00,2.00"
+    assert cross_format("get_price", {0: price0, 1: price1}, meta) == \
+        "fmt 1 differs from fmt 0 at $.zones[0].call"
+    # An error without its description (fmt=1) agrees with the same code described.
+    errors = {0: b"ERROR = 3 (link not found)", 1: b"0,-3"}
+    assert cross_format("get_short_link", errors, meta) == "ok"
+    assert cross_format("get_short_link", {0: b"ERROR = 3 (link not found)", 1: b"0,-1"},
+                        meta) == "fmt 1 differs from fmt 0 at $.error_code"
+
+
+def test_rerecord_gives_the_same_case_again(sim: SimulatorServer, tmp_path: Path) -> None:
+    _record(sim, tmp_path / "corpus", calls=["get_operator"])
+    old = load_case(tmp_path / "corpus" / "get_operator" / "several-phones")
+    new = rerecord(old, sim.base_url, CREDS, _free_limiter(), out_dir=tmp_path / "again",
+                   source="simulator")
+    assert new.bodies == old.bodies
+    assert dict(new.params) == dict(old.params)
+    assert new.cross_format == "ok"
+    assert load_case(tmp_path / "again" / "get_operator" / "several-phones").bodies == \
+        old.bodies

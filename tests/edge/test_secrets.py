@@ -1,0 +1,99 @@
+"""Redaction and scanning: every spelling of a credential is caught, bodies stay parseable."""
+
+from __future__ import annotations
+
+import base64
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from smsc_formats.api import parse
+from smsc_formats.edge.secrets import env_secrets, forms, redact, scan, scan_bytes
+from smsc_formats.model import StatRow
+
+SECRETS = {"login": "Alice.Smith", "psw": "p@ss/word+1"}
+
+
+def test_plain_secrets_in_text_become_placeholders() -> None:
+    line = "login=Alice.Smith psw=p@ss/word+1 done"
+    assert redact(line, SECRETS) == "login=redacted-login psw=redacted-psw done"
+
+
+def test_other_case_of_the_login_is_redacted_too() -> None:
+    assert redact("ALICE.SMITH", SECRETS) == "redacted-login"
+
+
+@pytest.mark.parametrize("spelled", [
+    urllib.parse.quote("p@ss/word+1", safe=""),
+    urllib.parse.quote_plus("p@ss/word+1"),
+    urllib.parse.quote("p@ss/word+1", safe="").lower(),
+    base64.b64encode(b"p@ss/word+1").decode(),
+    base64.urlsafe_b64encode(b"p@ss/word+1").decode().rstrip("="),
+])
+def test_encoded_forms_are_redacted(spelled: str) -> None:
+    assert redact(f"x {spelled} y", SECRETS) == "x redacted-psw y"
+
+
+def test_base64_inside_a_longer_blob_is_found_at_every_alignment() -> None:
+    for prefix in (b"", b"a", b"ab", b"abc"):
+        blob = base64.b64encode(prefix + b"p@ss/word+1" + b"-tail-bytes").decode()
+        assert scan_bytes(blob.encode(), {"psw": "p@ss/word+1"}), prefix
+
+
+def test_forms_names() -> None:
+    spelled = forms("a b/c")
+    assert spelled["a b/c"] == "plain"
+    assert spelled["a%20b%2Fc"] == "url-encoded"
+    assert spelled["a+b%2Fc"] == "url-encoded"
+    assert spelled[base64.b64encode(b"a b/c").decode()] == "base64"
+
+
+@pytest.mark.parametrize(("fmt", "body"), [
+    (0, "login = Alice.Smith, sms = 3, credit = 1.50, debit = 0.00, currency = RUB"),
+    (1, "Alice.Smith,3,1.50,0.00,RUB"),
+    (2, "<list>\n<stat>\n<login>Alice.Smith</login>\n<sms>3</sms>\n<credit>1.50</credit>\n"
+        "<debit>0.00</debit>\n<currency>RUB</currency>\n</stat>\n</list>"),
+    (3, '[{\n"login": "Alice.Smith",\n"sms": "3",\n"credit": "1.50",\n"debit": "0.00",\n'
+        '"currency": "RUB"\n}]'),
+])
+@pytest.mark.parametrize("charset", ["utf-8", "windows-1251"])
+def test_get_stat_login_becomes_the_placeholder_and_the_body_still_parses(
+        fmt: int, body: str, charset: str) -> None:
+    raw = body.encode(charset)
+    clean = redact(raw, SECRETS)
+    assert clean == body.replace("Alice.Smith", "redacted-login").encode(charset)
+    reply = parse(clean, call="get_stat", fmt=fmt, charset=charset)
+    assert isinstance(reply, list)
+    assert isinstance(reply[0], StatRow)
+    assert reply[0].login == "redacted-login"
+    assert str(reply[0].credit) == "1.50"
+
+
+def test_cyrillic_secret_in_a_windows_1251_body() -> None:
+    secrets = {"login": "Алиса"}
+    raw = "Алиса,3,1.50,0.00,RUB".encode("windows-1251")
+    assert redact(raw, secrets) == b"redacted-login,3,1.50,0.00,RUB"
+
+
+def test_scan_names_file_line_and_form_never_the_value(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "clean.txt").write_text("nothing here\n")
+    (tmp_path / "a" / "dirty.json").write_text(
+        '{\n"x": 1,\n"login": "alice.smith"\n}\n')
+    token = base64.b64encode(b"p@ss/word+1").decode()
+    (tmp_path / "b.txt").write_text(f"one\ntwo\nauth {token}\n")
+    hits = scan([tmp_path], SECRETS)
+    shown = sorted(str(h).replace(str(tmp_path), "T") for h in hits)
+    assert shown == ["T/a/dirty.json:3: login (plain)", "T/b.txt:3: psw (base64)"]
+    assert all("Alice" not in s and "p@ss" not in s for s in shown)
+
+
+def test_scan_of_a_clean_tree_is_empty(tmp_path: Path) -> None:
+    (tmp_path / "f.txt").write_text("redacted-login,3,1.50,0.00,RUB")
+    assert scan([tmp_path], SECRETS) == []
+
+
+def test_env_secrets() -> None:
+    env = {"SMSC_LOGIN": "a", "SMSC_PSW": "", "SMSC_APIKEY": "k", "OTHER": "x"}
+    assert env_secrets(env) == {"login": "a", "apikey": "k"}
