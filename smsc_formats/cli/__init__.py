@@ -18,6 +18,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "spec": ("smsc_formats.cli.core", "spec_command"),
     "check": ("smsc_formats.cli.check", "check_command"),
     "simulate": ("smsc_formats.cli.simulate", "simulate_command"),
+    "record": ("smsc_formats.cli.record", "record_command"),
+    "scan-secrets": ("smsc_formats.cli.scan", "scan_command"),
 }
 """Each subcommand: the module and the click command object in it."""
 
