@@ -482,3 +482,10 @@ def test_fifteenth_concurrent_request_is_error_nine(limited: SimulatorServer,
     assert results == [None] * 14
     assert _code(request(limited, "get_operator", 0, {"phone": "79990009999"}),
                  "get_operator", 0) is None
+
+
+def test_config_repr_hides_credentials() -> None:
+    shown = repr(SimulatorConfig(login=LOGIN, psw=PSW, apikey=APIKEY, drift="xml-root"))
+    assert "xml-root" in shown
+    for secret in (LOGIN, PSW, APIKEY):
+        assert secret not in shown
