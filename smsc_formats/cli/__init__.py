@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "spec": ("smsc_formats.cli.core", "spec_command"),
     "check": ("smsc_formats.cli.check", "check_command"),
     "simulate": ("smsc_formats.cli.simulate", "simulate_command"),
+    "serve": ("smsc_formats.cli.serve", "serve_command"),
     "record": ("smsc_formats.cli.record", "record_command"),
     "scan-secrets": ("smsc_formats.cli.scan", "scan_command"),
 }
