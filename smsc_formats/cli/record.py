@@ -65,25 +65,38 @@ def _anchor(value: str | None) -> date | None:
 
 
 class _Bar:
-    """The progress bar on stderr: call, case and format, or the limiter's wait."""
+    """Progress on stderr: a bar with the call, case, format or the limiter's wait on a
+    terminal; one plain line per request, wait and note otherwise (CI logs)."""
 
-    def __init__(self, quiet: bool) -> None:
+    def __init__(self, quiet: bool, tty: bool | None = None) -> None:
         self.quiet = quiet
+        self.tty = sys.stderr.isatty() if tty is None else tty
         self.bar: Any = None
         self.label = ""
 
     def event(self, event: Any) -> None:
+        """The recorder's progress hook (every message is already redacted)."""
         if self.quiet:
             return
         if event.kind == "start":
-            self.bar = click.progressbar(length=max(event.total, 1), file=sys.stderr,
-                                         label="recording", show_pos=True,
-                                         item_show_func=lambda _: self.label)
-            self.bar.__enter__()
+            if self.tty:
+                self.bar = click.progressbar(length=max(event.total, 1), file=sys.stderr,
+                                             label="recording", show_pos=True,
+                                             item_show_func=lambda _: self.label)
+                self.bar.__enter__()
+            else:
+                self.echo(f"recording: {event.message}")
         elif event.kind == "request":
             self.show(event.message)
+            if not self.tty:
+                self.echo(event.message)
         elif event.kind == "answer" and self.bar is not None:
             self.bar.update(1)
+        elif event.kind == "wait":
+            if self.tty:
+                self.label = f"{event.call}/{event.case} fmt {event.fmt}"
+            else:
+                self.echo(event.message)
         elif event.kind == "note":
             self.echo(f"note: {event.message}")
 
@@ -97,11 +110,11 @@ class _Bar:
             click.echo(("\n" if self.bar is not None else "") + line, err=True)
 
     def sleep(self, seconds: float) -> None:
-        """The limiter's sleep: ticks the bar once a second with the time left."""
+        """The limiter's sleep: on a terminal the bar shows the time left, once a second."""
         end = time.monotonic() + seconds
         base = self.label.split(" (waiting")[0]
         while (left := end - time.monotonic()) > 0:
-            if not self.quiet:
+            if self.tty and not self.quiet:
                 self.show(f"{base} (waiting {left:.0f} s for the rate limits)")
             time.sleep(min(1.0, left))
         self.show(base)

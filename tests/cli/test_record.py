@@ -1,0 +1,134 @@
+"""``smsc-formats record``: credentials from the environment, exit codes, quiet, no secrets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from smsc_formats.cli import main
+from smsc_formats.cli.record import _Bar
+from smsc_formats.edge.recorder import DEFAULT_CASES, Event
+from smsc_formats.edge.secrets import scan
+from smsc_formats.edge.simulator import SimulatorConfig, SimulatorServer, start_simulator
+from smsc_formats.edge.store import load_corpus
+
+LOGIN, PSW = "cli-login-7", "cli-Secret+pw"
+AS_OF = "24.11.2026"
+
+
+@pytest.fixture
+def sim() -> Iterator[SimulatorServer]:
+    server = start_simulator(SimulatorConfig(login=LOGIN, psw=PSW, limits=False))
+    yield server
+    server.shutdown()
+
+
+def _env(tmp_path: Path, **extra: str | None) -> dict[str, str | None]:
+    env: dict[str, str | None] = {"SMSC_LOGIN": LOGIN, "SMSC_PSW": PSW, "SMSC_APIKEY": None,
+                                  "SMSC_FORMATS_LEDGER": str(tmp_path / "ledger.json")}
+    env.update(extra)
+    return env
+
+
+def _run(args: list[str], env: dict[str, str | None]) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, args, env=env)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _no_secret(text: str) -> None:
+    assert LOGIN not in text
+    assert PSW not in text
+
+
+def test_records_the_corpus_and_prints_no_secret(sim: SimulatorServer, tmp_path: Path) -> None:
+    out = tmp_path / "corpus"
+    # Three formats stay under "three identical a minute": no real wait in a test.
+    code, stdout, stderr = _run(["record", "--base-url", sim.base_url, "--out", str(out),
+                                 "--source", "simulator", "--as-of", AS_OF,
+                                 "--fmt", "0", "--fmt", "1", "--fmt", "2"], _env(tmp_path))
+    assert code == 0, stderr
+    corpus = load_corpus(out)
+    assert len(corpus) == len(DEFAULT_CASES)
+    assert all(c.source == "simulator" and sorted(c.bodies) == [0, 1, 2] for c in corpus)
+    assert "get_stat/default fmt 2" in stderr
+    assert f"recorded {len(DEFAULT_CASES)} case(s)" in stderr
+    _no_secret(stdout + stderr)
+    assert scan([out, tmp_path / "ledger.json"], {"login": LOGIN, "psw": PSW}) == []
+
+
+def test_quiet_prints_nothing(sim: SimulatorServer, tmp_path: Path) -> None:
+    code, stdout, stderr = _run(["record", "--base-url", sim.base_url, "--out",
+                                 str(tmp_path / "c"), "--call", "get_price", "--fmt", "3",
+                                 "--quiet"], _env(tmp_path))
+    assert (code, stdout, stderr) == (0, "", "")
+
+
+def test_missing_credentials_exit_2_with_one_line(tmp_path: Path) -> None:
+    code, _, stderr = _run(["record", "--base-url", "http://127.0.0.1:9", "--out",
+                            str(tmp_path)], _env(tmp_path, SMSC_PSW=None))
+    assert code == 2
+    assert stderr == ("smsc-formats: error: no credentials: set SMSC_LOGIN and SMSC_PSW, "
+                      "or SMSC_APIKEY\n")
+
+
+def test_login_and_apikey_together_exit_2(tmp_path: Path) -> None:
+    code, _, stderr = _run(["record", "--base-url", "http://127.0.0.1:9", "--out",
+                            str(tmp_path)], _env(tmp_path, SMSC_APIKEY="key-123456"))
+    assert code == 2
+    assert "not both" in stderr
+    assert "key-123456" not in stderr
+
+
+def test_wrong_password_exits_3_with_the_reason(sim: SimulatorServer, tmp_path: Path) -> None:
+    code, _, stderr = _run(["record", "--base-url", sim.base_url, "--out", str(tmp_path / "c"),
+                            "--quiet"], _env(tmp_path, SMSC_PSW="wrong-password-1"))
+    assert code == 3
+    assert stderr.count("\n") == 1
+    assert "error 2" in stderr
+    assert "wrong-password-1" not in stderr
+    _no_secret(stderr)
+
+
+def test_unreachable_server_exits_3(sim: SimulatorServer, tmp_path: Path) -> None:
+    url = sim.base_url
+    sim.shutdown()
+    code, _, stderr = _run(["record", "--base-url", url, "--out", str(tmp_path / "c"),
+                            "--quiet"], _env(tmp_path))
+    assert code == 3
+    assert stderr.startswith("smsc-formats: error: cannot reach 127.0.0.1:")
+
+
+def test_bad_param_override_exits_2(tmp_path: Path) -> None:
+    code, _, stderr = _run(["record", "--base-url", "http://127.0.0.1:9", "--out",
+                            str(tmp_path), "--param", "nope"], _env(tmp_path))
+    assert code == 2
+    assert "CALL:NAME=VALUE" in stderr
+
+
+def test_param_override_is_validated_before_any_request(tmp_path: Path) -> None:
+    code, _, stderr = _run(["record", "--base-url", "http://127.0.0.1:9", "--out",
+                            str(tmp_path), "--param", "get_answers:hour=500"], _env(tmp_path))
+    assert code == 3
+    assert "hour: at most 168" in stderr
+
+
+def test_help_documents_every_default_request() -> None:
+    code, stdout, _ = _run(["record", "--help"], {})
+    assert code == 0
+    for case in DEFAULT_CASES:
+        line = next(ln for ln in stdout.splitlines()
+                    if ln.split()[:2] == [case.call, case.name])
+        assert case.shown() in line
+
+
+def test_progress_lines_show_the_limiter_wait(capsys: pytest.CaptureFixture[str]) -> None:
+    bar = _Bar(quiet=False, tty=False)
+    bar.event(Event("wait", "waiting 62 s (get_stat: rate limit)", "get_stat", "default", 3,
+                    wait=62))
+    bar.event(Event("request", "get_stat/default fmt 3", "get_stat", "default", 3))
+    assert capsys.readouterr().err == ("waiting 62 s (get_stat: rate limit)\n"
+                                       "get_stat/default fmt 3\n")
+
