@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import sys
 import threading
 import urllib.parse
 from collections.abc import Iterable, Mapping
@@ -101,9 +102,13 @@ class Query:
         return (self.path, self.call or "", self.fmt, self.charset,
                 frozenset(self.params.items()))
 
+    def shown(self, value: str) -> str:
+        """A value of this request for a log line: credentials masked, then shortened."""
+        return _show(_masked(value, self.secrets))
+
     def describe(self) -> str:
         """``get_stat fmt=3 params {start: 01.11.2026}`` (charset only when not utf-8)."""
-        shown = ", ".join(f"{k}: {_show(v)}" for k, v in sorted(self.params.items()))
+        shown = ", ".join(f"{k}: {self.shown(v)}" for k, v in sorted(self.params.items()))
         charset = "" if self.charset == "utf-8" else f" charset={self.charset}"
         return f"{self.call or self.path} fmt={self.fmt}{charset} params {{{shown}}}"
 
@@ -165,7 +170,7 @@ def read_query(target: str, form: bytes | None = None) -> Query:
         if fmt_text.isascii() and fmt_text.isdigit() and int(fmt_text) in FORMATS:
             fmt = int(fmt_text)
         else:
-            problem = f"fmt {_show(fmt_text)} is not one of 0, 1, 2, 3"
+            problem = f"fmt {_show(_masked(fmt_text, secrets))} is not one of 0, 1, 2, 3"
     selectors = {s.selector for s in specs}
     chosen = [s.name for s in specs if params.get(s.selector, "") not in _BLANK_SELECTOR]
     call = chosen[0] if len(chosen) == 1 else None
@@ -257,11 +262,11 @@ def _differences(query: Query, case: Case) -> list[str]:
         if asked == had:
             continue
         if had is None:
-            out.append(f"{name} {_show(asked or '')} not recorded")
+            out.append(f"{name} {query.shown(asked or '')} not recorded")
         elif asked is None:
             out.append(f"{name} missing (recorded {_show(had)})")
         else:
-            out.append(f"{name} {_show(asked)} != {_show(had)}")
+            out.append(f"{name} {query.shown(asked)} != {_show(had)}")
     meta = case.formats.get(query.fmt)
     if meta is None:
         has = ", ".join(str(f) for f in sorted(case.formats))
@@ -291,6 +296,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(None)
 
     def do_POST(self) -> None:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            self.send_error(411, "send the form with a Content-Length")
+            return
         length_text = self.headers.get("Content-Length", "0")
         length = int(length_text) if length_text.isdigit() else -1
         if not 0 <= length <= MAX_FORM_BYTES:
@@ -351,8 +359,6 @@ class _Server(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """One line, no traceback: a traceback could quote a request's credentials."""
-        import sys
-
         kind = sys.exc_info()[0]
         LOG.error("error while answering %s: %s", client_address[0],
                   kind.__name__ if kind else "unknown")

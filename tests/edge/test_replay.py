@@ -40,7 +40,8 @@ from smsc_formats.spec import CALLS
 LOGIN = "alice-login-7Q"
 PSW = "pw-Секрет 42&x"
 APIKEY = "key-0123456789abcdef"
-SECRETS = (LOGIN, PSW, APIKEY)
+LONG_KEY = "long-key-" + "0123456789abcdef" * 6
+SECRETS = (LOGIN, PSW, APIKEY, LONG_KEY)
 LOGGER = "smsc_formats.edge.replay"
 
 _CONTENT_TYPES = {0: "text/plain", 1: "text/plain", 2: "text/xml", 3: "application/json"}
@@ -324,6 +325,7 @@ def test_no_credential_in_any_log_line(corpus: Path, server: ReplayServer,
     fetch(url, query_of(answer, apikey=APIKEY))                              # a hit
     fetch(url, query_of(answer, start="03.11.2026", mycur=PSW), post=True)   # a miss
     fetch(url, {"get_stat": "1", "fmt": LOGIN, "login": LOGIN})              # a bad fmt
+    fetch(url, query_of(answer, apikey=LONG_KEY, mycur=LONG_KEY))            # shortened value
     with socket.create_connection((server.host, server.port), timeout=30) as raw:
         raw.sendall(f"GARBAGE /sys/get.php?psw={APIKEY} HTTP/1.1\r\n\r\n".encode())
         raw.recv(4096)                                                        # a bad request
@@ -334,6 +336,8 @@ def test_no_credential_in_any_log_line(corpus: Path, server: ReplayServer,
     for secret in SECRETS:
         for form in (secret, urllib.parse.quote(secret), urllib.parse.quote_plus(secret)):
             assert form not in text
+    assert "mycur ***" in text
+    assert all(LONG_KEY[i:i + 12] not in text for i in range(len(LONG_KEY) - 12))
 
 
 # ---------------------------------------------------------------------------------------------
