@@ -36,6 +36,7 @@ Modes, for cases selected by ``calls`` and ``fmts``:
 
 from __future__ import annotations
 
+import math
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -337,21 +338,39 @@ def _error_of(call: str, fmt: int, charset: str, response: Response) -> ApiError
     return reply if isinstance(reply, ApiError) else None
 
 
+def _redact_json(value: Any, secrets: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, list):
+        return [_redact_json(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {k: _redact_json(v, secrets) for k, v in value.items()}
+    return value
+
+
 def _redact_body(call: str, fmt: int, charset: str, body: bytes,
                  secrets: Mapping[str, str]) -> bytes:
-    """The body with the credentials replaced; refuses when that would break the body."""
+    """The body with the credentials replaced, checked to say what it said before.
+
+    The redacted body must parse to the original's canonical value with the same
+    replacement made in its texts; a credential that also spells part of the layout, a key
+    or a number (so that replacing it changes the structure) is a :class:`RecordError`:
+    such a body can be neither stored as it is nor redacted safely.
+    """
     clean = redact(body, secrets)
     if clean == body:
         return body
     try:
-        parse(body, call=call, fmt=fmt, charset=charset)
+        before = to_canonical(parse(body, call=call, fmt=fmt, charset=charset))
     except ParseError:
-        return clean
+        return clean  # stored, and marked by the cross-format check as unparseable
     try:
-        parse(clean, call=call, fmt=fmt, charset=charset)
+        after = to_canonical(parse(clean, call=call, fmt=fmt, charset=charset))
     except ParseError:
+        after = None
+    if after is None or after != _redact_json(before, secrets):
         raise RecordError(f"{call} fmt {fmt}: a credential also occurs in the body's layout, "
-                          "so it cannot be replaced safely; nothing stored") from None
+                          "keys or numbers, so it cannot be replaced safely; nothing stored")
     return clean
 
 
@@ -390,7 +409,7 @@ class _Run:
         req = build_request(plan.call, fmt=fmt, charset=plan.charset, **plan.params)
 
         def on_wait(seconds: float, reason: str) -> None:
-            self.tell("wait", f"waiting {seconds:.0f} s ({reason})", call=plan.call,
+            self.tell("wait", f"waiting {math.ceil(seconds)} s ({reason})", call=plan.call,
                       case=plan.name, fmt=fmt, wait=seconds)
 
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,28 @@ def test_default_location(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert default_path() == tmp_path / "home" / ".cache" / "smsc-formats" / "ledger.json"
+
+
+def test_concurrent_runs_sharing_the_ledger_never_overbook(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.json"
+    now = 5_000.0
+    granted: list[float] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        ledger = Ledger(path)  # each "run" opens the file on its own, as processes do
+        for _ in range(5):
+            wait = ledger.reserve("http://h", "a", "get_stat", "k", now,
+                                  CALLS["get_stat"].limits)
+            if wait == 0:
+                with lock:
+                    granted.append(now)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # get_stat: three requests a minute in all, however many runs ask at once.
+    assert len(granted) == 3
+    assert len(Ledger(path).history("http://h", "a")) == 3

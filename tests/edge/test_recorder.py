@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -331,3 +335,65 @@ def test_rerecord_gives_the_same_case_again(sim: SimulatorServer, tmp_path: Path
     assert new.cross_format == "ok"
     assert load_case(tmp_path / "again" / "get_operator" / "several-phones").bodies == \
         old.bodies
+
+
+_LOOPING_RECORDER = """
+import sys
+from pathlib import Path
+from smsc_formats.edge.ledger import Ledger, Limiter
+from smsc_formats.edge.recorder import record
+from smsc_formats.edge.simulator import SimulatorConfig, start_simulator
+from smsc_formats.request import Credentials
+
+out, marker = Path(sys.argv[1]), Path(sys.argv[2])
+creds = Credentials(login="loop-login", psw="loop-password")
+servers = [start_simulator(SimulatorConfig(seed=s, login="loop-login", psw="loop-password",
+                                           limits=False)) for s in (1, 2)]
+for i in range(400):
+    server = servers[i % 2]
+    record(server.base_url, out, creds, mode="all", source="simulator",
+           as_of=server.dataset.now.date(), limiter=Limiter(Ledger(None), enabled=False))
+    marker.write_text(str(i))
+"""
+
+
+def test_sigkill_at_any_moment_leaves_every_case_whole(tmp_path: Path) -> None:
+    out, marker = tmp_path / "corpus", tmp_path / "marker"
+    child = subprocess.Popen([sys.executable, "-c", _LOOPING_RECORDER, str(out), str(marker)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(600):  # bounded: at most 60 s for two full recordings
+            if marker.exists() and int(marker.read_text() or "0") >= 2:
+                break
+            if child.poll() is not None:
+                break
+            time.sleep(0.1)
+        time.sleep(0.13)  # somewhere inside the next recording, in no particular step
+        assert child.poll() is None, child.stderr.read() if child.stderr else ""
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait()
+        if child.stderr:
+            child.stderr.close()
+    corpus = load_corpus(out)
+    assert {(c.call, c.name) for c in corpus} == CASES
+    for case in corpus:
+        assert sorted(case.bodies) == [0, 1, 2, 3]
+        values = [to_canonical(parse(case.bodies[f], call=case.call, fmt=f)) for f in range(4)]
+        # Seeds 1 and 2 give other values: equal values mean no case mixes two recordings.
+        assert all(v == values[0] for v in values), case.name
+
+
+def test_a_login_that_spells_part_of_the_layout_is_refused(tmp_path: Path) -> None:
+    # The login "sms" is also a key of get_stat's fmt=0 body (``sms = 7``): replacing it would
+    # break the body, and storing it would leak it. The recorder stops instead.
+    server = _server(login="sms", psw="sms-password")
+    try:
+        with pytest.raises(RecordError, match="cannot be replaced safely"):
+            record(server.base_url, tmp_path, Credentials(login="sms", psw="sms-password"),
+                   calls=["get_stat"], fmts=[0], as_of=server.dataset.now.date(),
+                   limiter=_free_limiter())
+    finally:
+        server.shutdown()
+    assert not (tmp_path / "get_stat").exists()
