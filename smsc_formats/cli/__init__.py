@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "emit": ("smsc_formats.cli.core", "emit_command"),
     "spec": ("smsc_formats.cli.core", "spec_command"),
     "check": ("smsc_formats.cli.check", "check_command"),
+    "drift": ("smsc_formats.cli.drift", "drift_command"),
     "simulate": ("smsc_formats.cli.simulate", "simulate_command"),
     "serve": ("smsc_formats.cli.serve", "serve_command"),
     "record": ("smsc_formats.cli.record", "record_command"),

@@ -49,8 +49,12 @@ def ignore_rules(root: Path) -> list[Any]:
 
 
 def finish(command: str, root: Path, cases: Sequence[CaseInfo], findings: Sequence[Finding],
-           report_format: str, output: str | None, fail_on: str) -> None:
-    """Apply the ignore entries, print or write the report, and exit 0 or 1."""
+           report_format: str, output: str | None, fail_on: str, *,
+           accepted: bool = False) -> None:
+    """Apply the ignore entries, print or write the report, and exit 0 or 1.
+
+    ``accepted`` (``drift --update``): the findings were accepted into the corpus; exit 0.
+    """
     applied = apply_ignores(findings, ignore_rules(root), date.today())
     report = Report(command, cases, [*applied.kept, *applied.notes], applied.ignored, fail_on)
     text = render(report, report_format)
@@ -62,4 +66,4 @@ def finish(command: str, root: Path, cases: Sequence[CaseInfo], findings: Sequen
         click.echo(summary(report))
     else:
         click.echo(text)
-    raise SystemExit(report.exit_code())
+    raise SystemExit(0 if accepted else report.exit_code())
