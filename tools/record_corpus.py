@@ -1,5 +1,9 @@
 """Regenerate ``fixtures/`` from the SMSC simulator: ``python tools/record_corpus.py [DIR]``.
 
+With ``--documentation`` it (re)writes the ``documentation`` cases instead: the reference
+page's example requests, answered by the bodies hand-transcribed in the page's layout under
+``tests/data/valid/`` (``source: documentation``; no server is asked).
+
 Starts the simulator (seed 0, limits off) on 127.0.0.1, port 0, with throwaway credentials of
 its own, records every default case (:data:`smsc_formats.edge.recorder.DEFAULT_CASES`) in all
 four formats with ``mode="all"`` and ``source="simulator"``, anchored on the simulator's own
@@ -13,13 +17,47 @@ import sys
 from pathlib import Path
 
 from smsc_formats.edge.ledger import Ledger, Limiter
-from smsc_formats.edge.recorder import Event, RecordError, record
+from smsc_formats.edge.recorder import Event, RecordError, cross_format, record
 from smsc_formats.edge.secrets import named_secrets, scan
 from smsc_formats.edge.simulator import SimulatorConfig, start_simulator
+from smsc_formats.edge.store import BODY_FILES, FormatMeta, make_case, write_case
 from smsc_formats.request import Credentials
 
 ROOT = Path(__file__).resolve().parent.parent
 CREDENTIALS = Credentials(login="corpus-demo", psw="corpus-demo-password")
+
+
+DOCUMENTATION: tuple[tuple[str, str, str, dict[str, str]], ...] = (
+    ("get_messages", "documentation", "default", {"cnt": "10"}),
+    ("get_answers", "documentation", "default", {"hour": "48", "cnt": "15"}),
+    ("get_stat", "documentation", "default",
+     {"mycur": "1", "start": "01.01.2014", "end": "01.02.2014"}),
+    ("get_price", "documentation", "default", {}),
+    ("get_operator", "documentation", "single", {"phone": "79999999999"}),
+    ("get_operator", "documentation-several", "several",
+     {"phone": "79999999999,79131234567,375291234567"}),
+    ("get_short_link", "documentation", "default", {"id": "145142"}),
+)
+"""Case: call, name, the body set under tests/data/valid/<call>/, and the page's request."""
+_EXT = {0: "txt", 1: "csv", 2: "xml", 3: "json"}
+_LABELS = {0: "text/plain", 1: "text/plain", 2: "text/xml", 3: "application/json"}
+
+
+def write_documentation(out: Path) -> int:
+    """Write the documentation cases under ``out``; returns how many disagree across formats."""
+    bad = 0
+    for call, name, stem, params in DOCUMENTATION:
+        src = ROOT / "tests" / "data" / "valid" / call
+        bodies = {f: (src / f"{stem}.{_EXT[f]}").read_bytes() for f in _EXT}
+        metas = {f: FormatMeta(BODY_FILES[f], content_type=f"{_LABELS[f]}; charset=utf-8")
+                 for f in _EXT}
+        verdict = cross_format(call, bodies, metas)
+        bad += verdict != "ok"
+        write_case(out, make_case(call, name, bodies, metas, params=params,
+                                  source="documentation", source_host="smscentre.com:443",
+                                  recorded_at="", cross_format=verdict))
+        print(f"{call}/{name}: written ({verdict})", file=sys.stderr)
+    return bad
 
 
 def _show(event: Event) -> None:
@@ -28,7 +66,11 @@ def _show(event: Event) -> None:
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[0]) if argv else ROOT / "fixtures"
+    documentation = "--documentation" in argv
+    args = [a for a in argv if a != "--documentation"]
+    out = Path(args[0]) if args else ROOT / "fixtures"
+    if documentation:
+        return 1 if write_documentation(out) else 0
     config = SimulatorConfig(seed=0, login=CREDENTIALS.login, psw=CREDENTIALS.psw,
                              limits=False)
     server = start_simulator(config)

@@ -397,3 +397,21 @@ def test_a_login_that_spells_part_of_the_layout_is_refused(tmp_path: Path) -> No
     finally:
         server.shutdown()
     assert not (tmp_path / "get_stat").exists()
+
+
+def test_the_committed_corpus_holds_every_default_case() -> None:
+    root = Path(__file__).resolve().parents[2] / "fixtures"
+    corpus = {(c.call, c.name): c for c in load_corpus(root)}
+    anchor = date(2026, 11, 24)  # the simulator's day (tools/record_corpus.py)
+    for default in DEFAULT_CASES:
+        case = corpus[(default.call, default.name)]
+        assert case.source == "simulator"
+        assert dict(case.params) == default.resolve(anchor)
+        assert sorted(case.bodies) == [0, 1, 2, 3]
+        assert case.cross_format == "ok"
+    stat = parse(corpus[("get_stat", "default")].bodies[0], call="get_stat", fmt=0)
+    assert isinstance(stat, list)
+    assert isinstance(stat[0], StatRow)
+    assert stat[0].login == "redacted-login"
+    documented = [c for c in corpus.values() if c.source == "documentation"]
+    assert {c.call for c in documented} == {c.call for c in DEFAULT_CASES}
