@@ -29,7 +29,9 @@ def serve_command(directory: Path, host: str, port: int, quiet: bool) -> None:
 
     A request the recorder made gets the recorded body byte for byte; any other gets HTTP 404
     with an SMSC error 1 body, and a line on stderr naming the closest recorded case.
-    Credentials in requests are ignored and never logged.
+    Credentials in requests are ignored and never logged. The header
+    "X-Smsc-Case: CALL/CASE" picks a case by name (e.g. a documentation example that
+    answers the same request as a recorded case).
     """
     from ..edge.replay import start_replay
     from ..edge.store import StoreError

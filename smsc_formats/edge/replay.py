@@ -22,7 +22,10 @@ logged for it.
 
 When two cases answer the same request (say a documentation example and a recorded default),
 a recorded one (``live``, then ``simulator``) wins over ``documentation``, then the first by
-name; the shadowed ones are listed in :attr:`ReplayIndex.shadowed` and logged at start.
+name; the shadowed ones are listed in :attr:`ReplayIndex.shadowed` and logged at start. Any
+case stays reachable with the request header ``X-Smsc-Case: <call>/<case>``, which picks that
+case's answer in the requested fmt whatever the other parameters say (the path and the call
+selector must still be the case's).
 """
 
 from __future__ import annotations
@@ -57,6 +60,8 @@ MISS_DESCRIPTION = "parameters error: no recorded answer for this request"
 CONTENT_TYPES: Mapping[int, str] = {0: "text/plain", 1: "text/plain", 2: "text/xml",
                                     3: "application/json"}
 """The media type of a miss's body (and of a stored answer that recorded none), by fmt."""
+CASE_HEADER = "X-Smsc-Case"
+"""The request header that picks a case by name, e.g. ``get_price/documentation``."""
 MAX_FORM_BYTES = 1 << 20
 """The largest POST body read; a longer one is refused with HTTP 413."""
 _SOURCE_RANK = {"live": 0, "simulator": 1, "documentation": 3}
@@ -203,8 +208,10 @@ class ReplayIndex:
     def __init__(self, cases: Iterable[Case]) -> None:
         self.cases: tuple[Case, ...] = tuple(cases)
         self.answers: dict[Key, Answer] = {}
-        self.shadowed: list[tuple[str, str]] = []
-        """(shadowed case, the case that answers instead), for each answer hidden so."""
+        self.by_case: dict[tuple[str, int], Answer] = {}
+        """Every answer by ``(call/case, fmt)``, for the ``X-Smsc-Case`` header."""
+        self.shadowed: dict[str, str] = {}
+        """Each case with an answer hidden by another case's: the case that answers instead."""
         owners: dict[Key, Case] = {}
         ranked = sorted(self.cases, key=lambda c: (_SOURCE_RANK.get(c.source, 2), c.call,
                                                     c.name))
@@ -214,18 +221,23 @@ class ReplayIndex:
             for fmt, meta in sorted(case.formats.items()):
                 charset = _charset_name(meta.charset)
                 key: Key = (path, case.call, fmt, charset, params)
+                content_type = meta.content_type or f"{CONTENT_TYPES[fmt]}; charset={charset}"
+                answer = Answer(meta.http_status, content_type, case.bodies[fmt], _label(case))
+                self.by_case[(_label(case), fmt)] = answer
                 if key in owners:
-                    self.shadowed.append((f"{_label(case)} fmt={fmt}", _label(owners[key])))
+                    self.shadowed[_label(case)] = _label(owners[key])
                     continue
                 owners[key] = case
-                content_type = meta.content_type or f"{CONTENT_TYPES[fmt]}; charset={charset}"
-                self.answers[key] = Answer(meta.http_status, content_type, case.bodies[fmt],
-                                           _label(case))
+                self.answers[key] = answer
 
-    def lookup(self, query: Query) -> Answer | None:
-        """The stored answer to ``query``, or None."""
+    def lookup(self, query: Query, case: str | None = None) -> Answer | None:
+        """The stored answer to ``query`` (of ``case``, given as ``call/case``), or None."""
         if query.problem is not None:
             return None
+        if case is not None:
+            if case.partition("/")[0] != query.call:
+                return None
+            return self.by_case.get((case, query.fmt))
         return self.answers.get(query.key())
 
     def miss(self, query: Query) -> Answer:
@@ -236,11 +248,18 @@ class ReplayIndex:
         body = emit(ApiError(1, MISS_DESCRIPTION), call=call, fmt=query.fmt, charset=charset)
         return Answer(404, f"{CONTENT_TYPES[query.fmt]}; charset={charset}", body)
 
-    def explain(self, query: Query) -> str:
+    def explain(self, query: Query, case: str | None = None) -> str:
         """Why ``query`` missed: the closest recorded case and how the request differs."""
         head = f"miss {query.describe()}"
         if query.problem is not None:
             return f"{head}: {query.problem}"
+        if case is not None:
+            known = sorted({c for c, _ in self.by_case if c.startswith(f"{query.call}/")})
+            if case not in known:
+                return (f"{head}: {CASE_HEADER} {_show(case)} is not a recorded case of "
+                        f"{query.call} (known: {', '.join(known) or 'none'})")
+            has = ", ".join(str(f) for c, f in sorted(self.by_case) if c == case)
+            return f"{head}: {CASE_HEADER} {case} has no fmt {query.fmt} (has {has})"
         same_call = [c for c in self.cases if c.call == query.call]
         pool = same_call or [c for c in self.cases if "/" + CALLS[c.call].path == query.path]
         if not pool:
@@ -317,10 +336,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, form: bytes | None) -> None:
         query = read_query(self.path, form)
         index = self.server.index
-        answer = index.lookup(query)
+        case = self.headers.get(CASE_HEADER)
+        answer = index.lookup(query, case)
         # Logged before answering, so a client that got its answer finds the line written.
         if answer is None:
-            LOG.warning("%s", _masked(index.explain(query), query.secrets))
+            LOG.warning("%s", _masked(index.explain(query, case), query.secrets))
             self._send(index.miss(query))
             return
         if LOG.isEnabledFor(logging.INFO):
@@ -420,7 +440,7 @@ def start_replay(corpus_dir: Path, host: str = "127.0.0.1", port: int = 0) -> Re
     server = ReplayServer(httpd, corpus_dir)
     LOG.info("replaying %d cases (%d answers) from %s on %s", len(index.cases),
              len(index.answers), corpus_dir, server.base_url)
-    for hidden, winner in index.shadowed:
-        LOG.warning("%s answers the same request as %s, which is served instead", hidden,
-                    winner)
+    for hidden, winner in index.shadowed.items():
+        LOG.info("%s answers the same requests as %s, which is served; ask for it with the "
+                 "header %s: %s", hidden, winner, CASE_HEADER, hidden)
     return server

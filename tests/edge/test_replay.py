@@ -140,12 +140,14 @@ class Got:
 
 
 def fetch(url: str, params: Mapping[str, str] | None = None, *, post: bool = False,
-          charset: str = "utf-8") -> Got:
+          charset: str = "utf-8", headers: Mapping[str, str] | None = None) -> Got:
     encoded = urllib.parse.urlencode(params or {}, encoding=charset)
     if post:
-        request = urllib.request.Request(url, data=encoded.encode("ascii"))
+        request = urllib.request.Request(url, data=encoded.encode("ascii"),
+                                         headers=dict(headers or {}))
     else:
-        request = urllib.request.Request(f"{url}?{encoded}" if encoded else url)
+        request = urllib.request.Request(f"{url}?{encoded}" if encoded else url,
+                                         headers=dict(headers or {}))
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return Got(response.status, response.headers["Content-Type"], response.read())
@@ -232,7 +234,25 @@ def test_documentation_case_with_the_same_request_is_shadowed(
     [doc] = [a for a in recorded(corpus) if a.case == "doc-example" and a.fmt == 3]
     assert default.body != doc.body
     assert fetch(url_of(server.base_url, default), query_of(default)).body == default.body
-    assert ("get_stat/doc-example fmt=3", "get_stat/default") in server.index.shadowed
+    assert server.index.shadowed == {"get_stat/doc-example": "get_stat/default"}
+
+
+def test_case_header_reaches_a_shadowed_case(corpus: Path, server: ReplayServer,
+                                             caplog: pytest.LogCaptureFixture) -> None:
+    [doc] = [a for a in recorded(corpus) if a.case == "doc-example" and a.fmt == 2]
+    url = url_of(server.base_url, doc)
+    header = {"X-Smsc-Case": "get_stat/doc-example"}
+    assert fetch(url, query_of(doc), headers=header).body == doc.body
+    assert fetch(url, query_of(doc), headers=header, post=True).body == doc.body
+    caplog.set_level(logging.WARNING, logger=LOGGER)
+    assert fetch(url, query_of(doc), headers={"X-Smsc-Case": "get_stat/nope"}).status == 404
+    other_call = {**query_of(doc), "get_stat": "0", "get_price": "1"}
+    assert fetch(url, other_call, headers=header).status == 404
+    lines = [r.getMessage() for r in caplog.records if r.name == LOGGER]
+    assert lines[0].endswith("X-Smsc-Case get_stat/nope is not a recorded case of get_stat "
+                             "(known: get_stat/default, get_stat/doc-example, get_stat/mycur)")
+    assert lines[1].endswith("X-Smsc-Case get_stat/doc-example is not a recorded case of "
+                             "get_price (known: none)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -422,12 +442,13 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 @pytest.mark.skipif(not any(FIXTURES.glob("*/*/meta.json")), reason="fixtures/ is empty")
 def test_committed_corpus_replays_byte_for_byte() -> None:
-    answers = served(FIXTURES)
+    reachable = served(FIXTURES)
     with start_replay(FIXTURES) as running:
-        for answer in answers:
+        for answer in recorded(FIXTURES):
+            header = {} if answer in reachable else {"X-Smsc-Case": f"{answer.call}/{answer.case}"}
             for post in (False, True):
                 got = fetch(url_of(running.base_url, answer), query_of(answer), post=post,
-                            charset=answer.charset)
+                            charset=answer.charset, headers=header)
                 assert got.body == answer.body, f"{answer.call}/{answer.case} fmt={answer.fmt}"
                 assert got.status == answer.status
                 if answer.content_type:
