@@ -4,7 +4,9 @@ Options:
 
 - ``--smsc-corpus DIR`` on the command line, or ``smsc_corpus = DIR`` in the ini file
   (default ``fixtures``; an ini path is relative to the ini file, a command-line one to the
-  current directory): the corpus to replay.
+  current directory): the corpus to replay. Write ``--smsc-corpus=DIR`` with ``=``: pytest
+  picks its rootdir (and ini file) from the path-like arguments, and a separate ``DIR``
+  argument counts as one.
 - ``smsc_allow_network = true`` in the ini file: do not block the network during replay.
 
 Fixtures:

@@ -168,3 +168,25 @@ def test_plugin_import_is_light() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, timeout=60, cwd=Path(__file__).parent)
     assert done.stdout.strip() == "[]"
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+@pytest.mark.skipif(not any(FIXTURES.glob("*/*/meta.json")), reason="fixtures/ is empty")
+def test_every_committed_case_and_format_loads_through_the_marker(
+        pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_all='''
+import pytest
+
+from smsc_formats import parse
+
+
+@pytest.mark.smsc_case("*")
+def test_each(smsc_case, smsc_case_body, request):
+    ref = request.node.callspec.params["_smsc_case_ref"]
+    assert smsc_case == parse(smsc_case_body, call=ref.name.split("/")[0], fmt=ref.fmt)
+''')
+    pytester.makeini(f"[pytest]\nsmsc_corpus = {FIXTURES}\n")
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=len(list(FIXTURES.glob("*/*/fmt*.*"))))
