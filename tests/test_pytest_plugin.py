@@ -113,7 +113,7 @@ import pytest
 def test_case(smsc_case):
     assert smsc_case[0].currency == "EUR"
 ''')
-    pytester.runpytest("--smsc-corpus", "elsewhere/corpus").assert_outcomes(passed=1)
+    pytester.runpytest("--smsc-corpus=elsewhere/corpus").assert_outcomes(passed=1)
     pytester.makeini("[pytest]\nsmsc_corpus = elsewhere/corpus\n")
     pytester.runpytest().assert_outcomes(passed=1)
 
