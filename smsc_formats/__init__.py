@@ -26,6 +26,7 @@ from .model import (
     StatRow,
 )
 from .spec import CALLS, FORMATS
+from .streaming import iter_parse
 from .values import MOSCOW
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "StatRow",
     "emit",
     "from_canonical",
+    "iter_parse",
     "parse",
     "sniff",
     "to_canonical",

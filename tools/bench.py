@@ -42,10 +42,10 @@ from tabulate import tabulate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from smsc_formats import emit, iter_parse, parse  # noqa: E402
-from smsc_formats.model import MODELS  # noqa: E402
-from smsc_formats.spec import CALLS, Field, Kind, ListBody, RecordSpec  # noqa: E402
-from smsc_formats.values import MOSCOW  # noqa: E402
+from smsc_formats import emit, iter_parse, parse
+from smsc_formats.model import MODELS
+from smsc_formats.spec import CALLS, Field, Kind, ListBody, RecordSpec
+from smsc_formats.values import MOSCOW
 
 SEED = 20261124
 SIZES = {"get_messages": 1_000, "get_answers": 10_000}
@@ -76,7 +76,7 @@ _WORDS = (
 )
 _SPICE = (", ", ", ", " = ", ' "', '" ', " «", "» ", " & ", " < ", " > ", " 😀", " 👍🏽", " 🎉",
           "!", "?", " — ", " (", ") ", "…")
-_CODES = {
+_CODES: dict[str, Callable[[random.Random], str]] = {
     "phone": lambda r: "79" + "".join(r.choice("0123456789") for _ in range(9)),
     "to_phone": lambda r: r.choice(("79031234567", "79161112233", "74951234567")),
     "mccmnc": lambda r: r.choice(("25001", "25002", "25099", "25020", "")),
@@ -186,7 +186,7 @@ def raw_codec(call: str, fmt: int) -> Raw:
                 if out and head(line) is None:  # a continuation line of the message
                     out[-1][free or 0] += "\n" + line
                     continue
-                values = line.split(",", free)
+                values = line.split(",", free or 0)
                 if after:
                     values[-1:] = values[-1].rsplit(",", after)
                 out.append(values)
@@ -347,7 +347,8 @@ def main(argv: list[str] | None = None) -> int:
     worst_mem = max(rows, key=lambda r: r["peak/body"])
     print(f"worst emit ratio: {worst_emit['emit ratio']:.2f} "
           f"({worst_emit['call']}, {worst_emit['fmt']})")
-    print(f"worst peak/body: {worst_mem['peak/body']:.1f} ({worst_mem['call']}, {worst_mem['fmt']})")
+    print(f"worst peak/body: {worst_mem['peak/body']:.1f} "
+          f"({worst_mem['call']}, {worst_mem['fmt']})")
     print(f"worst parse ratio: {worst['parse ratio']:.2f} ({worst['call']}, {worst['fmt']})")
     return 0
 

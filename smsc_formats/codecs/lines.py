@@ -10,7 +10,8 @@ the body's shape, positions in errors) lives here once.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from functools import cache
@@ -30,6 +31,7 @@ from ..spec import (
 )
 from ..values import ValueProblem, reader, writer
 from . import fast
+from . import fast
 from .plan import MISSING, RecordPlan, build_sections, check_type, record_plan
 
 
@@ -40,6 +42,12 @@ class Dialect(Protocol):
 
     def head(self, plan: RecordPlan) -> Callable[[str], bool]:
         """A test: does this physical line begin a record of ``plan``?"""
+
+    def head_pattern(self, plan: RecordPlan) -> str:
+        """The pattern a line that begins a record of ``plan`` starts with (multiline plans)."""
+
+    def pattern(self, plan: RecordPlan) -> re.Pattern[str]:
+        """One pattern that splits a record like :meth:`split`, one group per slot in order."""
 
     def head_pattern(self, plan: RecordPlan) -> str:
         """The pattern a line that begins a record of ``plan`` starts with (multiline plans)."""
@@ -148,6 +156,31 @@ class LineCodec:
         split, head = _splitter(self.dialect.head_pattern(plan))
         return split(text) if head(text) is not None else None
 
+    def read_list(self, text: str, plan: RecordPlan, tz: tzinfo) -> list[Any] | None:
+        """A list body read by the generated reader, or None: then the reference code reads
+        it (and says exactly what is wrong)."""
+        if not text:
+            return []
+        read = fast.groups_reader(plan, self.dialect.pattern(plan), tz)
+        pieces = self.pieces(text, plan)
+        if pieces is None:
+            return None
+        out = []
+        for piece in pieces:
+            record = read(piece)
+            if record is None:
+                return None
+            out.append(record)
+        return out
+
+    def pieces(self, text: str, plan: RecordPlan) -> list[str] | None:
+        """The texts of the records of a body of ``plan`` records, grouped like
+        :meth:`_chunks`; None where the grouping needs the reference code."""
+        if not plan.spec.multiline:
+            return text.split("\n")
+        split, head = _splitter(self.dialect.head_pattern(plan))
+        return split(text) if head(text) is not None else None
+
     def _expect(self, chunk: _Chunk, plan: RecordPlan, call: CallSpec) -> bool:
         if chunk.kind is not plan:
             raise ParseError(f"a {chunk.kind.spec.name} record among {plan.spec.name} records",
@@ -193,10 +226,15 @@ class LineCodec:
         """Group physical lines into records; a line that begins no record continues one."""
         if not text:
             return
+        yield from self.group(text.split("\n"), kinds, call)
+
+    def group(self, lines: Iterable[str], kinds: Sequence[Any],
+              call: CallSpec) -> Iterator[_Chunk]:
+        """Group physical lines (of a normalised body, or as they stream in) into records."""
         heads = [(k, self.dialect.head(k) if isinstance(k, RecordPlan)
                   else self.dialect.tail_head(k)) for k in kinds]
         current: _Chunk | None = None
-        for number, line in enumerate(text.split("\n"), 1):
+        for number, line in enumerate(lines, 1):
             kind = next((k for k, is_head in heads if is_head(line)), None)
             if kind is not None:
                 if current is not None:
@@ -214,6 +252,12 @@ class LineCodec:
                                  call=call.name, fmt=self.fmt, line=number, col=1)
         if current is not None:
             yield current
+
+    def read_chunk(self, chunk: _Chunk, call: CallSpec, tz: tzinfo) -> Any:
+        """One grouped record: the generated reader, or the reference code where it declines."""
+        plan: RecordPlan = chunk.kind
+        read = fast.groups_reader(plan, self.dialect.pattern(plan), tz)
+        return read("\n".join(chunk.lines)) or self._record(chunk, call)
 
     def _record(self, chunk: _Chunk, call: CallSpec) -> Any:
         plan: RecordPlan = chunk.kind
@@ -291,6 +335,12 @@ class LineCodec:
                                 f"written in fmt={self.fmt} outside the message")
             raw.append(text)
         return self.dialect.join(plan, raw)
+
+
+@cache
+def _splitter(head: str) -> tuple[Callable[[str], list[str]], Callable[[str], Any]]:
+    """Split a body before each line that begins a record; and the test for the first line."""
+    return re.compile(f"\n(?={head})").split, re.compile(head).match
 
 
 @cache

@@ -1,0 +1,410 @@
+"""``iter_parse``: the records of a big list body, one by one, in a flat memory footprint.
+
+Sans-I/O: the caller hands over a binary file-like object (anything with ``read(n)``) or an
+iterable of ``bytes`` chunks, e.g. an HTTP response; nothing here opens a socket or a file.
+Records are read with the same per-plan readers as :func:`smsc_formats.parse` (the generated
+fast readers, and the codecs' reference readers wherever those decline), so a streamed body
+gives exactly ``parse``'s list and the same ``ParseError`` positions:
+
+* fmt=0 and fmt=1: lines are grouped into records as they arrive (a message may span lines);
+* fmt=2: ``lxml``'s pull parser with the codec's security settings (no entities, no DTD, no
+  network); each record element is cleared once read;
+* fmt=3: an incremental scanner for a JSON array of objects (the server's layout or any
+  other), one ``raw_decode`` per object.
+
+Decisions:
+
+* Only calls whose body is a list (``ListBody`` in the spec) stream; others raise ParseError.
+* An **error body** raises :class:`~smsc_formats.SmscApiError` (the :class:`ApiError` is its
+  ``.error``), as :func:`smsc_formats.unwrap` does: the iterator yields records only.
+* Short bodies (under 4 KiB), and bodies that do not begin like a list of the call's records
+  (an error shape, another root element, a JSON object, a CRLF body), are read whole and given
+  to ``parse``, so detection, error shapes and messages are exactly ``parse``'s.
+* Charset: the caller's ``charset``; else the XML declaration; else UTF-8 if the first 4 KiB
+  are UTF-8 and windows-1251 otherwise (``parse`` can check the whole body; a stream cannot, so
+  pass ``charset`` for windows-1251 or koi8-r bodies). Invalid bytes are a ParseError with
+  their line and column.
+"""
+
+from __future__ import annotations
+
+import codecs as _codecs
+import json
+import re
+from collections.abc import Iterable, Iterator
+from datetime import tzinfo
+from decimal import Decimal
+from typing import Any, Protocol
+
+from lxml import etree
+
+from .api import call_spec, parse
+from .charset import canonical_name, detect_format
+from .codecs import CODECS, fast, fmt2_xml
+from .codecs.lines import LineCodec
+from .codecs.plan import record_plan
+from .errors import ParseError
+from .model import ApiError, Record, SmscApiError
+from .spec import CallSpec, ListBody
+from .values import MOSCOW
+
+CHUNK = 64 * 1024
+"""How many bytes are read from a file-like stream at a time."""
+HEAD = 4096
+"""Bodies shorter than this are parsed whole (error bodies are always shorter)."""
+
+_XML_ENCODING_BYTES = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
+_JSON_SPACE = " \t\n\r"
+
+
+class _Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+
+def _byte_chunks(stream: _Readable | Iterable[bytes]) -> Iterator[bytes]:
+    if hasattr(stream, "read"):
+        read = stream.read
+        while chunk := read(CHUNK):
+            yield bytes(chunk)
+    else:
+        for chunk in stream:
+            if chunk:
+                yield bytes(chunk)
+
+
+class _Text:
+    """Decoded text of a byte stream, with the position of any undecodable byte."""
+
+    def __init__(self, chunks: Iterator[bytes], head: bytes, charset: str, call: str,
+                 fmt: int | None) -> None:
+        self.chunks = chunks
+        self.head = head
+        self.charset = charset
+        self.decoder = _codecs.getincrementaldecoder(charset)("strict")
+        self.call, self.fmt = call, fmt
+        self.line, self.col = 1, 1
+        self.first = True
+
+    def __iter__(self) -> Iterator[str]:
+        for data in ([self.head] if self.head else []):
+            yield from self._decode(data, final=False)
+        for data in self.chunks:
+            yield from self._decode(data, final=False)
+        yield from self._decode(b"", final=True)
+
+    def _decode(self, data: bytes, final: bool) -> Iterator[str]:
+        try:
+            text = self.decoder.decode(data, final)
+        except UnicodeDecodeError as exc:
+            before = data[:max(exc.start, 0)].decode(self.charset, "replace")
+            line = self.line + before.count("\n")
+            col = (len(before) - before.rfind("\n") if "\n" in before
+                   else self.col + len(before))
+            bad = data[exc.start] if 0 <= exc.start < len(data) else 0
+            raise ParseError(f"not valid {self.charset}: byte 0x{bad:02x}", call=self.call,
+                             fmt=self.fmt, line=line, col=col) from None
+        if self.first and text:
+            text = text.removeprefix("\ufeff")
+            self.first = False
+        if text:
+            newlines = text.count("\n")
+            if newlines:
+                self.line += newlines
+                self.col = len(text) - text.rfind("\n")
+            else:
+                self.col += len(text)
+            yield text
+
+
+def iter_parse(stream: _Readable | Iterable[bytes], *, call: str, fmt: int | None,
+               charset: str | None = None, server_tz: tzinfo = MOSCOW) -> Iterator[Record]:
+    """The records of a list body of ``call``, one at a time, as the stream delivers them.
+
+    Yields exactly the items of ``parse(body, call=call, fmt=fmt, charset=charset)``. Raises
+    :class:`ParseError` (with line and column) for a malformed body, after the records before
+    the fault; raises :class:`~smsc_formats.SmscApiError` for an error body.
+    """
+    spec = call_spec(call)
+    if not isinstance(spec.body, ListBody):
+        lists = ", ".join(n for n, c in _calls().items() if isinstance(c.body, ListBody))
+        raise ParseError(f"iter_parse streams list calls ({lists}); use parse", call=call,
+                         fmt=fmt)
+    if fmt is not None and fmt not in CODECS:
+        raise ParseError(f"unknown fmt {fmt!r}; known: 0, 1, 2, 3", call=call)
+    chunks = _byte_chunks(stream)
+    head = b""
+    for data in chunks:
+        head += data
+        if len(head) >= HEAD:
+            break
+    else:  # the whole body is short: parse decides everything
+        yield from _whole(head, iter(()), spec, fmt, charset, server_tz)
+        return
+    name = _charset(head, charset)
+    if name is None:
+        yield from _whole(head, chunks, spec, fmt, charset, server_tz)
+        return
+    text = _Text(chunks, head, name, call, fmt)
+    pieces = iter(text)
+    first = ""
+    for piece in pieces:  # enough text to see the format and the first line
+        first += piece
+        if "\n" in first.lstrip() or len(first) >= 4096:
+            break
+    found = detect_format(first, call) if fmt is None else fmt
+    text.fmt = found
+    reader = {0: _lines, 1: _lines, 2: _xml, 3: _json}[found]
+    streamed = reader(first, pieces, spec, found, server_tz)
+    if next(streamed) is _WHOLE:  # not a list of this call's records: let parse say what it is
+        rest = "".join(pieces)
+        yield from _whole((first + rest).encode(name), iter(()), spec, fmt, name, server_tz)
+        return
+    yield from streamed
+
+
+def _calls() -> dict[str, CallSpec]:
+    from .spec import CALLS
+
+    return dict(CALLS)
+
+
+_WHOLE: Any = object()
+"""Sent first by a format reader that wants the body read whole; ``_GO`` otherwise."""
+_GO: Any = object()
+
+
+def _charset(head: bytes, charset: str | None) -> str | None:
+    if charset:
+        return canonical_name(charset)
+    declared = _XML_ENCODING_BYTES.match(head[:200])
+    if declared:
+        try:
+            return canonical_name(declared.group(1).decode("ascii"))
+        except ParseError:
+            return None  # parse says what is wrong with the declaration
+    try:
+        _codecs.getincrementaldecoder("utf-8")("strict").decode(head, False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "windows-1251"
+
+
+def _whole(head: bytes, chunks: Iterator[bytes], spec: CallSpec, fmt: int | None,
+           charset: str | None, tz: tzinfo) -> Iterator[Any]:
+    body = head + b"".join(chunks)
+    reply = parse(body, call=spec.name, fmt=fmt, charset=charset, server_tz=tz)
+    if isinstance(reply, ApiError):
+        raise SmscApiError(reply)
+    assert isinstance(reply, list)
+    yield from reply
+
+
+# -- fmt=0 and fmt=1 ---------------------------------------------------------------------------
+
+
+def _lines(first: str, pieces: Iterator[str], spec: CallSpec, fmt: int,
+           tz: tzinfo) -> Iterator[Any]:
+    codec = CODECS[fmt]
+    assert isinstance(codec, LineCodec)
+    assert isinstance(spec.body, ListBody)
+    plan = record_plan(spec.body.record, fmt, tz)
+    line = first.split("\n", 1)[0]
+    if line.endswith("\r") or not codec.dialect.head(plan)(line):
+        yield _WHOLE  # CRLF, an error line, or not this call's records
+        return
+    yield _GO
+    for chunk in codec.group(_physical_lines(first, pieces), [plan], spec):
+        yield codec.read_chunk(chunk, spec, tz)
+
+
+def _physical_lines(first: str, pieces: Iterator[str]) -> Iterator[str]:
+    """The lines of the body, without the trailing line breaks ``normalise`` drops."""
+    blank = 0
+    rest = ""
+    for piece in _chain(first, pieces):
+        rest += piece
+        *lines, rest = rest.split("\n")
+        for line in lines:
+            if line:
+                yield from [""] * blank
+                blank = 0
+                yield line
+            else:
+                blank += 1
+    if rest:
+        yield from [""] * blank
+        yield rest
+
+
+# -- fmt=2 -------------------------------------------------------------------------------------
+
+
+def _xml(first: str, pieces: Iterator[str], spec: CallSpec, fmt: int,
+         tz: tzinfo) -> Iterator[Any]:
+    body = spec.body
+    assert isinstance(body, ListBody)
+    codec: Any = CODECS[2]
+    plan = record_plan(body.record, 2, tz)
+    read = fast.xml_reader(plan, tz)
+    first = fmt2_xml.strip_declaration(first)
+    if not first.lstrip().startswith(f"<{body.xml_root}>"):
+        yield _WHOLE
+        return
+    yield _GO
+    parser = etree.XMLPullParser(events=("start", "end"), resolve_entities=False,
+                                 no_network=True, load_dtd=False, dtd_validation=False,
+                                 huge_tree=False, remove_comments=True, remove_pis=True)
+    depth = 0
+    index = 0
+    root: Any = None
+    tail = ""
+    line = 1
+    for text in _chain(first, pieces):
+        window = tail + text
+        dtd = fmt2_xml._DTD.search(window)
+        if dtd is not None:
+            at = line + window.count("\n", 0, dtd.start()) - tail.count("\n")
+            raise ParseError("DTDs and entity declarations are not allowed", call=spec.name,
+                             fmt=2, line=at, col=dtd.start() - window.rfind("\n", 0,
+                                                                           dtd.start()))
+        line += text.count("\n")
+        tail = text[-16:]
+        try:
+            parser.feed(text)
+            events = list(parser.read_events())
+        except etree.XMLSyntaxError as exc:
+            raise _xml_error(exc, spec) from None
+        for event, el in events:
+            if event == "start":
+                depth += 1
+                if root is None:
+                    root = el
+                    codec._root(root, body.xml_root, spec)
+                continue
+            depth -= 1
+            if depth != 1:
+                continue
+            if el.tag != body.record.xml_tag:
+                raise ParseError(f"<{root.tag!s}> holds <{el.tag!s}>, expected only "
+                                 f"<{body.record.xml_tag}> records", call=spec.name, fmt=2,
+                                 line=el.sourceline, col=1, path="$")
+            yield read(el) or codec._record(el, plan, spec, f"$[{index}]")
+            index += 1
+            el.clear()
+            while el.getprevious() is not None:
+                del root[0]
+    try:
+        parser.close()
+    except etree.XMLSyntaxError as exc:
+        raise _xml_error(exc, spec) from None
+
+
+def _xml_error(exc: etree.XMLSyntaxError, spec: CallSpec) -> ParseError:
+    line, col = exc.position
+    msg = fmt2_xml._LXML_POSITION.sub("", exc.msg)
+    return ParseError(f"malformed XML: {msg}", call=spec.name, fmt=2, line=line, col=col)
+
+
+def _chain(first: str, pieces: Iterator[str]) -> Iterator[str]:
+    if first:
+        yield first
+    yield from pieces
+
+
+# -- fmt=3 -------------------------------------------------------------------------------------
+
+
+class _Buffer:
+    """The unread text of a stream, and the line and column where it begins."""
+
+    def __init__(self, text: str, pieces: Iterator[str]) -> None:
+        self.text = text
+        self.pieces = pieces
+        self.more = True
+        self.line, self.col = 1, 1
+
+    def pull(self, pos: int) -> int:
+        """Drop the text before ``pos`` and append the next piece; the new ``pos``."""
+        piece = next(self.pieces, None)
+        if piece is None:
+            self.more = False
+            return pos
+        text = self.text
+        newlines = text.count("\n", 0, pos)
+        if newlines:
+            self.line, self.col = self.line + newlines, pos - text.rfind("\n", 0, pos)
+        else:
+            self.col += pos
+        self.text = text[pos:] + piece
+        return 0
+
+    def error(self, msg: str, at: int, call: str) -> ParseError:
+        text = self.text
+        newlines = text.count("\n", 0, at)
+        col = at - text.rfind("\n", 0, at) if newlines else self.col + at
+        return ParseError(f"malformed JSON: {msg}", call=call, fmt=3, line=self.line + newlines,
+                          col=col)
+
+
+def _json(first: str, pieces: Iterator[str], spec: CallSpec, fmt: int,
+          tz: tzinfo) -> Iterator[Any]:
+    body = spec.body
+    assert isinstance(body, ListBody)
+    codec: Any = CODECS[3]
+    plan = record_plan(body.record, 3, tz)
+    read = fast.json_reader(plan, tz)
+    if not first.lstrip(_JSON_SPACE).startswith("["):
+        yield _WHOLE
+        return
+    yield _GO
+    decoder = json.JSONDecoder(parse_float=Decimal)
+    big = json.JSONDecoder(parse_float=Decimal, parse_int=Decimal)
+    buf = _Buffer(first, pieces)
+    pos = len(first) - len(first.lstrip(_JSON_SPACE)) + 1
+    index = 0
+    expect = "first"  # then "," (after a value), "value" (after a comma), "end" (after ])
+    while True:
+        text = buf.text
+        while pos < len(text) and text[pos] in _JSON_SPACE:
+            pos += 1
+        if pos >= len(text):
+            if buf.more:
+                pos = buf.pull(pos)
+                continue
+            if expect == "end":
+                return
+            msg = "Expecting ',' delimiter" if expect == "," else "Expecting value"
+            raise buf.error(msg, pos, spec.name)
+        c = text[pos]
+        if expect == "end":
+            raise buf.error("Extra data", pos, spec.name)
+        if c == "]" and expect != "value":
+            expect = "end"
+            pos += 1
+            continue
+        if expect == ",":
+            if c != ",":
+                raise buf.error("Expecting ',' delimiter", pos, spec.name)
+            expect = "value"
+            pos += 1
+            continue
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            if buf.more:  # most likely the value goes on in the next piece
+                pos = buf.pull(pos)
+                continue
+            raise buf.error(exc.msg, exc.pos, spec.name) from None
+        except ValueError:  # an integer literal past Python's digit limit
+            value, end = big.raw_decode(text, pos)
+        if end >= len(text) and buf.more and not isinstance(value, dict | list | str):
+            pos = buf.pull(pos)  # a number may go on in the next piece
+            continue
+        yield read(value) or codec._record(value, plan, spec, f"$[{index}]")
+        index += 1
+        pos = end
+        expect = ","
+
+
+__all__ = ["iter_parse"]

@@ -1,0 +1,154 @@
+"""iter_parse: a streamed list body gives exactly parse()'s list, in a flat memory footprint."""
+
+from __future__ import annotations
+
+import gc
+import io
+import tracemalloc
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from itertools import pairwise
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from smsc_formats import (
+    ApiError,
+    IncomingMessage,
+    ParseError,
+    SmscApiError,
+    emit,
+    iter_parse,
+    parse,
+    streaming,
+)
+from smsc_formats.spec import CALLS, ListBody
+from smsc_formats.strategies import replies
+from smsc_formats.values import MOSCOW
+
+LIST_CALLS = sorted(name for name, c in CALLS.items() if isinstance(c.body, ListBody))
+
+
+def _cut(body: bytes, cuts: list[int]) -> list[bytes]:
+    """``body`` in chunks at the given offsets (which may fall inside a UTF-8 character)."""
+    edges = [0, *sorted({c % (len(body) + 1) for c in cuts}), len(body)]
+    return [body[a:b] for a, b in pairwise(edges)]
+
+
+@pytest.fixture(params=["streamed", "short-bodies-whole"])
+def head(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Stream even tiny bodies (head of 1 byte), or keep the 4 KiB rule for short bodies."""
+    if request.param == "streamed":
+        monkeypatch.setattr(streaming, "HEAD", 1)
+    return str(request.param)
+
+
+def test_list_calls_are_the_streamable_ones() -> None:
+    assert LIST_CALLS == ["get_answers", "get_messages", "get_stat"]
+
+
+@pytest.mark.parametrize("call", LIST_CALLS)
+@pytest.mark.parametrize("fmt", [0, 1, 2, 3])
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_streamed_equals_parse(call: str, fmt: int, head: str, data: st.DataObject) -> None:
+    value = data.draw(replies(call, max_records=8))
+    body = emit(value, call=call, fmt=fmt)
+    cuts = data.draw(st.lists(st.integers(0, len(body)), max_size=12))
+    chunks = _cut(body, cuts)
+    expected = parse(body, call=call, fmt=fmt)
+    if isinstance(expected, ApiError):
+        with pytest.raises(SmscApiError) as raised:
+            list(iter_parse(iter(chunks), call=call, fmt=fmt))
+        assert raised.value.error == expected
+    else:
+        assert list(iter_parse(iter(chunks), call=call, fmt=fmt)) == expected
+        assert list(iter_parse(io.BytesIO(body), call=call, fmt=None)) == expected
+
+
+def test_split_inside_a_multibyte_character(head: str) -> None:
+    record = IncomingMessage(1, datetime(2026, 11, 24, 13, 5, 9, tzinfo=MOSCOW), "79031234567",
+                             "Привет 😀, мир", "79161112233",
+                             datetime(2026, 11, 24, 13, 5, 1, tzinfo=MOSCOW))
+    for fmt in range(4):
+        body = emit([record] * 3, call="get_answers", fmt=fmt)
+        emoji = body.index("😀".encode())
+        chunks = [body[:emoji + 1], body[emoji + 1:emoji + 3], body[emoji + 3:]]
+        assert list(iter_parse(chunks, call="get_answers", fmt=fmt)) == [record] * 3
+
+
+def _answers(count: int) -> list[IncomingMessage]:
+    start = datetime(2026, 11, 17, tzinfo=MOSCOW)
+    return [IncomingMessage(i, start + timedelta(seconds=37 * i), f"7903{i:07d}",
+                            f"Сообщение номер {i}, с запятой = и «кавычками» & <тегом> 👍",
+                            "79161112233", start + timedelta(seconds=37 * i - 5))
+            for i in range(1, count + 1)]
+
+
+def _peak(body: bytes, fmt: int) -> int:
+    """Peak bytes allocated while counting the streamed records of ``body``."""
+
+    def count() -> int:
+        return sum(1 for _ in iter_parse(io.BytesIO(body), call="get_answers", fmt=fmt))
+
+    count()  # warm the readers' caches outside the measurement
+    gc.collect()
+    tracemalloc.start()
+    try:
+        counted = count()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert counted == body.count(b"\n") or counted > 0
+    return peak
+
+
+@pytest.mark.parametrize("fmt", [0, 1, 2, 3])
+def test_memory_stays_flat_as_the_list_grows(fmt: int) -> None:
+    small = emit(_answers(1_000), call="get_answers", fmt=fmt)
+    big = emit(_answers(10_000), call="get_answers", fmt=fmt)
+    assert len(big) > 9 * len(small)
+    small_peak, big_peak = _peak(small, fmt), _peak(big, fmt)
+    assert big_peak < 3 * small_peak, (small_peak, big_peak)
+    assert big_peak < len(big), "streaming must not hold the body (parse() needs several times it)"
+
+
+@pytest.mark.parametrize("fmt", [0, 1, 2, 3])
+def test_errors_keep_parse_positions(fmt: int, head: str) -> None:
+    good = emit(_answers(3), call="get_answers", fmt=fmt)
+    assert good.count(b"17.11.2026 00:01:14") == 1  # the second record's "received"
+    broken = good.replace(b"17.11.2026 00:01:14", b"31.02.2026 00:01:14")
+    assert broken != good
+    with pytest.raises(ParseError) as whole:
+        parse(broken, call="get_answers", fmt=fmt)
+    streamed: list[object] = []
+    with pytest.raises(ParseError) as raised:
+        streamed.extend(iter_parse(_in_pieces(broken, 7), call="get_answers", fmt=fmt))
+    assert str(raised.value) == str(whole.value)
+
+
+def _in_pieces(body: bytes, size: int) -> Iterator[bytes]:
+    for start in range(0, len(body), size):
+        yield body[start:start + size]
+
+
+@pytest.mark.parametrize("fmt", [0, 1, 2, 3])
+def test_malformed_bodies_raise_parse_error(fmt: int) -> None:
+    good = emit(_answers(200), call="get_answers", fmt=fmt)
+    truncated = good[:len(good) // 2] + {0: b"\nnonsense", 1: b"\nnonsense", 2: b"<sms>",
+                                         3: b"{"}[fmt]
+    with pytest.raises(ParseError):
+        list(iter_parse(_in_pieces(truncated, 4096), call="get_answers", fmt=fmt))
+
+
+def test_xml_entities_are_refused_when_streaming() -> None:
+    body = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">]>\n<sms_answers>\n'
+            + b"<sms><id>&lol;</id></sms>\n" * 400 + b"</sms_answers>")
+    with pytest.raises(ParseError, match="DTD"):
+        list(iter_parse([body], call="get_answers", fmt=2))
+
+
+def test_only_list_calls_stream() -> None:
+    with pytest.raises(ParseError, match="iter_parse streams list calls"):
+        list(iter_parse([b"{}"], call="get_price", fmt=3))
