@@ -10,7 +10,6 @@ the body's shape, positions in errors) lives here once.
 from __future__ import annotations
 
 import re
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -31,7 +30,6 @@ from ..spec import (
 )
 from ..values import ValueProblem, reader, writer
 from . import fast
-from . import fast
 from .plan import MISSING, RecordPlan, build_sections, check_type, record_plan
 
 
@@ -42,12 +40,6 @@ class Dialect(Protocol):
 
     def head(self, plan: RecordPlan) -> Callable[[str], bool]:
         """A test: does this physical line begin a record of ``plan``?"""
-
-    def head_pattern(self, plan: RecordPlan) -> str:
-        """The pattern a line that begins a record of ``plan`` starts with (multiline plans)."""
-
-    def pattern(self, plan: RecordPlan) -> re.Pattern[str]:
-        """One pattern that splits a record like :meth:`split`, one group per slot in order."""
 
     def head_pattern(self, plan: RecordPlan) -> str:
         """The pattern a line that begins a record of ``plan`` starts with (multiline plans)."""
@@ -130,31 +122,6 @@ class LineCodec:
                 return self._single(iter(chunks), call, body.one)
             return [self._record(c, call) for c in chunks if self._expect(c, many, call)]
         return self._sections(text, body, call, tz)
-
-    def read_list(self, text: str, plan: RecordPlan, tz: tzinfo) -> list[Any] | None:
-        """A list body read by the generated reader, or None: then the reference code reads
-        it (and says exactly what is wrong)."""
-        if not text:
-            return []
-        read = fast.groups_reader(plan, self.dialect.pattern(plan), tz)
-        pieces = self.pieces(text, plan)
-        if pieces is None:
-            return None
-        out = []
-        for piece in pieces:
-            record = read(piece)
-            if record is None:
-                return None
-            out.append(record)
-        return out
-
-    def pieces(self, text: str, plan: RecordPlan) -> list[str] | None:
-        """The texts of the records of a body of ``plan`` records, grouped like
-        :meth:`_chunks`; None where the grouping needs the reference code."""
-        if not plan.spec.multiline:
-            return text.split("\n")
-        split, head = _splitter(self.dialect.head_pattern(plan))
-        return split(text) if head(text) is not None else None
 
     def read_list(self, text: str, plan: RecordPlan, tz: tzinfo) -> list[Any] | None:
         """A list body read by the generated reader, or None: then the reference code reads
@@ -335,12 +302,6 @@ class LineCodec:
                                 f"written in fmt={self.fmt} outside the message")
             raw.append(text)
         return self.dialect.join(plan, raw)
-
-
-@cache
-def _splitter(head: str) -> tuple[Callable[[str], list[str]], Callable[[str], Any]]:
-    """Split a body before each line that begins a record; and the test for the first line."""
-    return re.compile(f"\n(?={head})").split, re.compile(head).match
 
 
 @cache
