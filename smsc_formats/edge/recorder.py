@@ -557,7 +557,8 @@ def parse_overrides(items: Iterable[str]) -> dict[str, dict[str, str]]:
         head, eq, value = item.partition("=")
         call, colon, name = head.partition(":")
         if not (eq and colon and name) or call not in CALLS:
-            raise RecordError(f"--param {urllib.parse.quote(item, safe=':=,.')}: expected "
+            # The value is never echoed: it might be something that should not be printed.
+            raise RecordError(f"--param {urllib.parse.quote(head, safe=':_')}=...: expected "
                               f"CALL:NAME=VALUE with CALL one of {', '.join(CALLS)}")
         out.setdefault(call, {})[name] = value
     return out
