@@ -233,4 +233,179 @@ def json_reader(plan: RecordPlan, tz: tzinfo) -> Reader:
     return _reader(plan, tz, "d", source, {})
 
 
-__all__ = ["declined", "encode_basestring", "groups_reader", "json_reader", "xml_reader"]
+# -- writers ---------------------------------------------------------------------------------
+
+_NOT_XML_CHAR = re.compile("[^\t\n\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_ATTRIBUTE_CHAR = re.compile("[^\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _day_strings() -> tuple[dict[str, str], Callable[[str], str]]:
+    """A cache from an ISO day (``YYYY-MM-DD``) to the wire's ``DD.MM.YYYY `` spelling."""
+    days: dict[str, str] = {}
+
+    def day(iso: str) -> str:
+        if len(days) >= _DAY_CACHE_LIMIT:
+            days.clear()
+        value = days[iso[:10]] = f"{iso[8:10]}.{iso[5:7]}.{iso[:4]} "
+        return value
+
+    return days, day
+
+
+def _writer(plan: RecordPlan, assemble: Callable[[list[str]], list[str] | None],
+            escape: Callable[[SlotPlan, str], str] | None = None,
+            extra: dict[str, Any] | None = None) -> Writer:
+    """A generated writer: the checks of the reference writers, then the record's text.
+
+    ``assemble`` gets, per slot, the name of the variable that holds its wire text (None for
+    an optional slot whose value is None) and returns the statements that build and return
+    the text (or None when the layout has no fast path).
+    """
+    if not plan.slots or plan.slots[0].field.optional:
+        return declined
+    days, day = _day_strings()
+    ns: dict[str, Any] = {"_model": plan.model, "_D": Decimal, "_dt": datetime, "_tz": plan.tz,
+                          "_days": days, "_day": day, **(extra or {})}
+    body = ["if type(o) is not _model: return None"]
+    texts: list[str] = []
+    fixed = isinstance(plan.tz, timezone)
+    for k, sp in enumerate(plan.slots):
+        v = f"x{k}"
+        body.append(f"{v} = o.{sp.field.name}")
+        kind, form = sp.field.kind, _form(sp)
+        optional = sp.field.optional
+        guard = f"{v} is not None and " if optional else ""
+        if kind in (Kind.INT, Kind.TZ):
+            body.append(f"if {guard}type({v}) is not int: return None")
+            text = f"str({v})"
+        elif kind is Kind.MONEY:
+            body.append(f"if {guard}type({v}) is not _D: return None")
+            body.append(f"s{k} = None if {v} is None else str({v})" if optional
+                        else f"s{k} = str({v})")
+            # exponents, NaN and Infinity are left to the reference writer
+            body.append(f"if s{k} is not None and ('E' in s{k} or 'a' in s{k} or 'n' in s{k}):"
+                        " return None")
+            text = f"s{k}"
+        elif kind is Kind.INSTANT:
+            if not fixed:
+                return declined
+            body.append(f"if {guard}(type({v}) is not _dt or {v}.tzinfo is not _tz "
+                        f"or {v}.microsecond): return None")
+            if form is Form.TIMESTAMP:
+                text = f"str(int({v}.timestamp()))"
+            else:
+                body.append(f"i{k} = {v}.isoformat()" if not optional
+                            else f"i{k} = None if {v} is None else {v}.isoformat()")
+                text = f"((_days.get(i{k}[:10]) or _day(i{k})) + i{k}[11:19])"
+        else:
+            body.append(f"if {guard}type({v}) is not str: return None")
+            text = escape(sp, v) if escape else v
+        body.append(f"t{k} = None if {v} is None else {text}" if optional else f"t{k} = {text}")
+        texts.append(f"t{k}")
+    statements = assemble(texts)
+    if statements is None:
+        return declined
+    lines = ["def write(o):", *[f"    {b}" for b in body + statements]]
+    return _compile(lines, ns, "write", plan)
+
+
+def _join(parts: list[str]) -> str:
+    return "''.join((" + ", ".join(parts) + ",))"
+
+
+@cache
+def line_writer(plan: RecordPlan) -> Writer:
+    """For fmt=0 (``key = value, ...``) and fmt=1 (``a,b,...``): one record's line."""
+    fmt = plan.fmt
+    checks: list[str] = []
+    for k, sp in enumerate(plan.slots):
+        if sp.field.kind not in (Kind.TEXT, Kind.CODE):
+            continue
+        free = k == plan.free
+        bad = [] if free and plan.spec.multiline else [f"'\\n' in t{k}"]
+        if fmt == 1 and not free:
+            bad.append(f"',' in t{k}")
+        if bad:
+            cond = " or ".join(bad)
+            checks.append(f"(t{k} is not None and ({cond}))" if sp.field.optional
+                          else f"({cond})")
+
+    def assemble(texts: list[str]) -> list[str]:
+        parts = []
+        for k, (sp, t) in enumerate(zip(plan.slots, texts, strict=True)):
+            if fmt == 1:
+                if k:
+                    parts.append("','")
+                parts.append(f"('' if {t} is None else {t})" if sp.field.optional else t)
+            elif sp.field.optional:
+                parts.append(f"('' if {t} is None else {', ' + sp.slot.wire + ' = '!r} + {t})")
+            else:
+                parts.append(repr(("" if k == 0 else ", ") + f"{sp.slot.wire} = "))
+                parts.append(t)
+        out = [f"if {' or '.join(checks)}: return None"] if checks else []
+        return [*out, f"return {_join(parts)}"]
+
+    return _writer(plan, assemble)
+
+
+@cache
+def xml_writer(plan: RecordPlan) -> Writer:
+    """For fmt=2: one record's element, in the server's one-element-per-line layout."""
+    tag = plan.spec.xml_tag
+    if any(sp.field.optional and sp.slot.place is not Place.CHILD for sp in plan.slots):
+        return declined
+
+    def escape(sp: SlotPlan, v: str) -> str:
+        text = f"{v}.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')"
+        if sp.slot.place is Place.ATTRIBUTE:
+            text += ".replace('\"', '&quot;')"
+        return text
+
+    def assemble(texts: list[str]) -> list[str]:
+        attrs: list[str] = []
+        children: list[str] = []
+        text: list[str] = []
+        checks = ["_bad(s) is not None"]
+        for k, (sp, t) in enumerate(zip(plan.slots, texts, strict=True)):
+            if sp.slot.place is Place.ATTRIBUTE:
+                attrs += [repr(f' {sp.slot.wire}="'), t, repr('"')]
+                checks.append(f"_bad_attribute(t{k}) is not None")
+            elif sp.slot.place is Place.TEXT:
+                text = [t]
+            elif sp.field.optional:
+                children.append(f"('' if {t} is None else {'<' + sp.slot.wire + '>'!r} + {t} + "
+                                f"{'</' + sp.slot.wire + '>' + chr(10)!r})")
+            else:
+                children += [repr(f"<{sp.slot.wire}>"), t, repr(f"</{sp.slot.wire}>\n")]
+        if children:
+            parts = [repr(f"<{tag}"), *attrs, repr(">\n"), *children, repr(f"</{tag}>")]
+        else:
+            parts = [repr(f"<{tag}"), *attrs, repr(">"), *text, repr(f"</{tag}>")]
+        return [f"s = {_join(parts)}", f"if {' or '.join(checks)}: return None", "return s"]
+
+    extra = {"_bad": _NOT_XML_CHAR.search, "_bad_attribute": _NOT_ATTRIBUTE_CHAR.search}
+    return _writer(plan, assemble, escape, extra)
+
+
+@cache
+def json_writer(plan: RecordPlan) -> Writer:
+    """For fmt=3: one record's object, one member per line with no indentation."""
+
+    def assemble(texts: list[str]) -> list[str]:
+        parts = [repr("{\n")]
+        for k, (sp, t) in enumerate(zip(plan.slots, texts, strict=True)):
+            number = sp.slot.json is JsonType.NUMBER
+            value = t if number else f"_quote({t})"
+            lead = ("" if k == 0 else ",\n") + f'"{sp.slot.wire}": '
+            if sp.field.optional:
+                parts.append(f"('' if {t} is None else {lead!r} + {value})")
+            else:
+                parts += [repr(lead), value]
+        parts.append(repr("\n}"))
+        return [f"return {_join(parts)}"]
+
+    return _writer(plan, assemble, extra={"_quote": encode_basestring})
+
+
+__all__ = ["declined", "encode_basestring", "groups_reader", "json_reader", "json_writer",
+           "line_writer", "xml_reader", "xml_writer"]

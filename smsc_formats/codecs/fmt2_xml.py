@@ -218,7 +218,9 @@ class XmlCodec:
         if not isinstance(records, list | tuple):
             raise EmitError(f"expected a list of {plan.spec.name}, "
                             f"got {type(records).__name__}")
-        return "\n".join([f"<{tag}>", *[self._element(r, plan) for r in records], f"</{tag}>"])
+        write = fast.xml_writer(plan)  # the reference _element only where it declines
+        return "\n".join([f"<{tag}>", *[write(r) or self._element(r, plan) for r in records],
+                          f"</{tag}>"])
 
     def _element(self, record: Any, plan: RecordPlan) -> str:
         check_type(record, plan.spec)

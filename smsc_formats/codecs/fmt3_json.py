@@ -157,7 +157,8 @@ class JsonCodec:
         if not isinstance(records, list):
             raise EmitError(f"expected a list of {plan.spec.name}, "
                             f"got {type(records).__name__}")
-        return "[" + ",\n".join([self._object(r, plan) for r in records]) + "]"
+        write = fast.json_writer(plan)  # the reference _object only where it declines
+        return "[" + ",\n".join([write(r) or self._object(r, plan) for r in records]) + "]"
 
     def _object(self, record: Any, plan: RecordPlan) -> str:
         check_type(record, plan.spec)

@@ -36,9 +36,10 @@ class SlotPlan:
     """False for a date slot whose field also has a timestamp slot in this format."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class RecordPlan:
-    """How one kind of record is laid out in one format."""
+    """How one kind of record is laid out in one format (one instance per spec, fmt and tz,
+    compared and hashed by identity so per-plan caches stay cheap)."""
 
     spec: RecordSpec
     fmt: int
@@ -46,6 +47,8 @@ class RecordPlan:
     slots: tuple[SlotPlan, ...]
     free: int | None
     """Index into ``slots`` of the free-text slot, if the record has one in this format."""
+    tz: tzinfo = MOSCOW
+    """The server timezone the slots' readers and writers use."""
 
     @property
     def width(self) -> int:
@@ -84,7 +87,7 @@ def record_plan(spec: RecordSpec, fmt: int, tz: tzinfo = MOSCOW) -> RecordPlan:
         ))
     free = next((i for i, p in enumerate(plans) if p.field.name == spec.free_text), None)
     return RecordPlan(spec=spec, fmt=fmt, model=MODELS[spec.name], slots=tuple(plans),
-                      free=free)
+                      free=free, tz=tz)
 
 
 def build_sections(body: SectionsBody, lists: Sequence[Sequence[Any]], tail: Any) -> Price:
