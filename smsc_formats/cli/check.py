@@ -24,7 +24,12 @@ from .reporting import case_info, finish, report_options
 @report_options
 def check_command(directory: str, report_format: str, output: str | None,
                   fail_on: str) -> None:
-    """Check every case of the corpus in DIRECTORY (default ./fixtures) against the spec."""
+    """Check every case of the corpus in DIRECTORY (default ./fixtures) against the spec.
+
+    Every body must parse and have the documented keys, order, JSON types and value shapes;
+    the formats of a case must agree; emit(parse(body)) must give the body back. Exit 0
+    clean, 1 findings at or above --fail-on, 2 usage or file errors.
+    """
     root = Path(directory)
     if not root.is_dir():
         fail(f"{directory}: no such corpus folder", 2)
