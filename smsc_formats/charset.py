@@ -75,6 +75,11 @@ def decode(body: bytes | str, charset: str | None = None,
     """The body as text without a BOM, and the charset it was decoded with."""
     if isinstance(body, str):
         return body.removeprefix("\ufeff"), charset or "utf-8"
+    if not charset and _XML_ENCODING.match(body[:200]) is None:
+        try:  # the chain's "strict UTF-8 first", without decoding the body twice
+            return body.decode("utf-8").removeprefix("\ufeff"), "utf-8"
+        except UnicodeDecodeError:
+            pass
     name = choose(body, charset, content_type)
     try:
         text = body.decode(name)
