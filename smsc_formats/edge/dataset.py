@@ -2,7 +2,9 @@
 
 ``make_dataset(seed)`` builds everything the simulated account holds: sent messages, incoming
 messages, tariffs, short links, and an operator directory. Everything is pinned to a "now"
-derived from the seed (never the wall clock), so a request gets the same bytes every time.
+derived from the seed and a day (24.11.2026 unless another is given; the ``simulate`` command
+passes today's Moscow date, so its data lines up with the recorder's default windows), so a
+request gets the same bytes every time.
 
 **The seed changes values, never the shape.** List lengths, which optional fields appear
 (``err``), the identifiers a request can name (ids, ``int_id``, phones, short-link ids and
@@ -42,7 +44,7 @@ from ..spec import CALLS
 from ..values import MOSCOW
 
 BASE_NOW = datetime(2026, 11, 24, 12, 0, 0, tzinfo=MOSCOW)
-"""Every seed's "now" lies in the hour after this instant."""
+"""Every seed's "now" lies in the hour after this instant (on another day: its 12:00)."""
 
 APIKEY_ACCOUNT = "api-client"
 """The login ``get_stat`` echoes for a request authorised by an API key."""
@@ -158,10 +160,14 @@ def operator_of(seed: int, phone: str) -> OperatorInfo | None:
     return OperatorInfo(net.country, net.operator, region, net.mcc, net.mnc, tz)
 
 
-def make_dataset(seed: int) -> Dataset:
-    """The dataset of one seed; the same seed always gives the same dataset."""
+def make_dataset(seed: int, day: date | None = None) -> Dataset:
+    """The dataset of one seed on one day; the same seed and day always give the same dataset.
+
+    ``day`` moves "now" to 12:xx Moscow time of that day; the default is ``BASE_NOW``'s day.
+    """
     rng = random.Random(seed)  # noqa: S311 (made-up data, not a secret)
-    now = BASE_NOW + timedelta(seconds=rng.randrange(3600))
+    base = BASE_NOW if day is None else datetime.combine(day, BASE_NOW.timetz())
+    now = base + timedelta(seconds=rng.randrange(3600))
     messages = tuple(_sent(rng, seed, now, i) for i in range(MESSAGE_COUNT))
     answers = tuple(_answer(rng, now, i) for i in range(ANSWER_COUNT))
     price = Price(

@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote_to_bytes, urlsplit
@@ -74,6 +75,8 @@ class SimulatorConfig:
     """Inject one kind of :data:`~smsc_formats.edge.drifts.DRIFTS`; None answers faithfully."""
     clock: Clock = field(default=time.monotonic, repr=False, compare=False)
     """The clock the rate limits read; tests pass a fake one instead of sleeping."""
+    day: date | None = None
+    """The day the data is pinned to (see :func:`~.dataset.make_dataset`); None: 24.11.2026."""
 
     def __post_init__(self) -> None:
         if self.drift is not None and self.drift not in DRIFTS:
@@ -101,7 +104,7 @@ class Simulator:
 
     def __init__(self, config: SimulatorConfig) -> None:
         self.config = config
-        self.dataset: Dataset = make_dataset(config.seed)
+        self.dataset: Dataset = make_dataset(config.seed, config.day)
         self.limits = ServerLimits(config.clock)
         self.paths: dict[str, list[CallSpec]] = {}
         """The calls served under each path (``/sys/get.php`` ...), from the spec."""
