@@ -115,3 +115,29 @@ def test_busy_port_is_one_line_error(running: tuple[subprocess.Popen[str], str])
     assert proc.returncode == 2
     assert proc.stderr.startswith(f"smsc-formats: error: cannot listen on 127.0.0.1:{port}")
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_data_follows_today_or_the_pinned_day() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    env = {**os.environ, "SMSC_LOGIN": LOGIN, "SMSC_PSW": PSW}
+    for args, day in (([], datetime.now(timezone(timedelta(hours=3))).strftime("%d.%m.%Y")),
+                      (["--day", "02.03.2027"], "02.03.2027")):
+        proc = subprocess.Popen([*_command(), "--port", "0", *args], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            base = _first_line(proc).split()[-1]
+            body = _get(f"{base}/sys/get.php", get_answers="1", fmt="3", login=LOGIN, psw=PSW)
+            received = parse(body, call="get_answers", fmt=3)
+            assert isinstance(received, list)
+            assert received[0].received.strftime("%d.%m.%Y") == day
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.communicate(timeout=START_TIMEOUT)
+
+
+def test_bad_day_is_one_line_error() -> None:
+    result = CliRunner().invoke(main, ["simulate", "--day", "2027-03-02"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "smsc-formats: error: --day: expected a date dd.mm.yyyy, got '2027-03-02'"]
