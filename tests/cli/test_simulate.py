@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from smsc_formats import ApiError, parse
+from smsc_formats import ApiError, IncomingMessage, parse
 from smsc_formats.cli import main
 
 LOGIN, PSW, APIKEY = "cli-user-xyz", "cli-pass-9876", "cli-key-abcdef"
@@ -130,6 +130,7 @@ def test_data_follows_today_or_the_pinned_day() -> None:
             body = _get(f"{base}/sys/get.php", get_answers="1", fmt="3", login=LOGIN, psw=PSW)
             received = parse(body, call="get_answers", fmt=3)
             assert isinstance(received, list)
+            assert isinstance(received[0], IncomingMessage)
             assert received[0].received.strftime("%d.%m.%Y") == day
         finally:
             proc.send_signal(signal.SIGINT)
