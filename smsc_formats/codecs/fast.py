@@ -61,9 +61,12 @@ def _day_cache(tz: tzinfo) -> dict[str, Any]:
     """
     days: dict[str, Any] = {}
     minutes: dict[str, int] = {}
+    seconds: dict[str, int] = {}
     fixed = isinstance(tz, timezone)
 
     def day(text: str) -> Any:
+        if _DAY.fullmatch(text, 0, 10) is None:
+            raise ValueError(text)
         ymd = (int(text[6:10]), int(text[3:5]), int(text[0:2]))
         value: Any = datetime(*ymd, tzinfo=tz)  # raises ValueError for 31.02 and the like
         value = int(value.timestamp()) if fixed else ymd
@@ -72,13 +75,25 @@ def _day_cache(tz: tzinfo) -> dict[str, Any]:
         days[text[:10]] = value
         return value
 
-    def minute(text: str) -> int:
-        value = int(text[11:13]) * 3600 + int(text[14:16]) * 60
-        minutes[text[11:16]] = value  # at most 1440 entries: the shape is checked first
+    def minute(text: str) -> int:  # " hh:mm", at most 1440 entries
+        if _MINUTE.fullmatch(text, 10, 16) is None:
+            raise ValueError(text)
+        value = minutes[text[10:16]] = int(text[11:13]) * 3600 + int(text[14:16]) * 60
+        return value
+
+    def second(text: str) -> int:  # ":ss", at most 60 entries
+        if _SECOND.fullmatch(text, 16) is None:
+            raise ValueError(text)
+        value = seconds[text[16:]] = int(text[17:19])
         return value
 
     return {"_days": days, "_day": day, "_minutes": minutes, "_minute": minute,
-            "_fixed": fixed}
+            "_seconds": seconds, "_second": second, "_fixed": fixed}
+
+
+_DAY = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{4}")
+_MINUTE = re.compile(r" (?:[01][0-9]|2[0-3]):[0-5][0-9]")
+_SECOND = re.compile(r":[0-5][0-9]")
 
 
 _STRICT_DATE = (r"[0-9]{2}\.[0-9]{2}\.[0-9]{4} (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]")
@@ -135,6 +150,8 @@ def _reader(plan: RecordPlan, tz: tzinfo, arg: str, source: _Source,
             if number[k] and sp.field.kind is Kind.TZ:
                 bad = f"({bad} or not -99 <= {r} <= 99)"
             types.append(bad if simple[k] else f"({r} is not _A and {bad})")
+        if caches["_fixed"] and sp.field.kind is Kind.INSTANT and _form(sp) is Form.DATE:
+            continue  # checked part by part against the caches of checked parts, see below
         if _typed(sp) and not number[k]:
             checks.append(r if simple[k] else f"('' if {r} is _A else {r})")
             date = sp.field.kind is Kind.INSTANT and _form(sp) is Form.DATE
@@ -161,9 +178,9 @@ def _reader(plan: RecordPlan, tz: tzinfo, arg: str, source: _Source,
             expr = f"_D({r})"
         elif form is Form.TIMESTAMP:
             expr = f"_fromts({r}, _tz)" if number[k] else f"_fromts(int({r}), _tz)"
-        elif caches["_fixed"]:
-            expr = (f"_fromts((_days.get({r}[:10]) or _day({r})) + (_minutes.get({r}[11:16]) "
-                    f"or _minute({r})) + int({r}[17:19]), _tz)")
+        elif caches["_fixed"]:  # every part is a key of a cache of checked parts
+            expr = (f"_fromts((_days.get({r}[:10]) or _day({r})) + (_minutes.get({r}[10:16]) "
+                    f"or _minute({r})) + (_seconds.get({r}[16:]) or _second({r})), _tz)")
         else:
             expr = (f"_dt(*(_days.get({r}[:10]) or _day({r})), int({r}[11:13]), "
                     f"int({r}[14:16]), int({r}[17:19]), 0, _tz)")
@@ -205,6 +222,22 @@ def groups_reader(plan: RecordPlan, pattern: re.Pattern[str], tz: tzinfo) -> Rea
     source = _Source(["m = _match(text)", "if m is None: return None", "g = m.groups()"],
                      lambda k, sp, required: f"g[{k}]")
     return _reader(plan, tz, "text", source, {"_match": pattern.fullmatch})
+
+
+@cache
+def split_reader(plan: RecordPlan, tz: tzinfo) -> Reader:
+    """For fmt=1: a record's text, split on commas as the official clients (and
+    ``CsvDialect.split``) do: the free text keeps the surplus commas."""
+    width, free = plan.width, plan.free
+    if free is None:
+        head = ["g = text.split(',')"]
+    else:
+        head = [f"g = text.split(',', {free})"]
+        if width - free - 1:
+            head.append(f"if len(g) == {free + 1}: g[{free}:] = g[{free}].rsplit(',', "
+                        f"{width - free - 1})")
+    head.append(f"if len(g) != {width}: return None")
+    return _reader(plan, tz, "text", _Source(head, lambda k, sp, required: f"g[{k}]"), {})
 
 
 @cache
@@ -408,4 +441,4 @@ def json_writer(plan: RecordPlan) -> Writer:
 
 
 __all__ = ["declined", "encode_basestring", "groups_reader", "json_reader", "json_writer",
-           "line_writer", "xml_reader", "xml_writer"]
+           "line_writer", "split_reader", "xml_reader", "xml_writer"]

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from functools import cache
+from typing import Any
 
 from ..errors import EmitError
 from ..model import ApiError
 from ..spec import Field, Form, Kind
 from ..values import SHAPES, ValueProblem
+from . import fast
 from .lines import LineCodec
 from .plan import RecordPlan
 
@@ -30,12 +31,6 @@ def _shape(plan: RecordPlan, index: int) -> str:
     if sp.field.kind in (Kind.TEXT, Kind.CODE):
         shape = "[^,\\n]*"  # no line break: heads are also found in a whole body
     return f"(?:{shape})?" if sp.field.optional else shape
-
-
-@cache
-def _pattern(plan: RecordPlan) -> re.Pattern[str]:
-    return re.compile(",".join("(.*)" if i == plan.free else "([^,]*)"
-                               for i in range(plan.width)), re.DOTALL)
 
 
 class CsvDialect:
@@ -56,9 +51,8 @@ class CsvDialect:
         free = plan.free or 0
         return ",".join(_shape(plan, i) for i in range(free)) + ("," if free else "")
 
-    def pattern(self, plan: RecordPlan) -> re.Pattern[str]:
-        """The record split as one pattern: the free text takes the surplus commas."""
-        return _pattern(plan)
+    def reader(self, plan: RecordPlan) -> Callable[[str], Any]:
+        return fast.split_reader(plan, plan.tz)
 
     def split(self, plan: RecordPlan, text: str) -> list[tuple[str | None, int]]:
         width, free = plan.width, plan.free

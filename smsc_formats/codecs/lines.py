@@ -44,8 +44,9 @@ class Dialect(Protocol):
     def head_pattern(self, plan: RecordPlan) -> str:
         """The pattern a line that begins a record of ``plan`` starts with (multiline plans)."""
 
-    def pattern(self, plan: RecordPlan) -> re.Pattern[str]:
-        """One pattern that splits a record like :meth:`split`, one group per slot in order."""
+    def reader(self, plan: RecordPlan) -> Callable[[str], Any]:
+        """The generated reader of one record's text (see ``fast``): the model value, or None
+        where the reference :meth:`split` and converters must decide."""
 
     def split(self, plan: RecordPlan, text: str) -> list[tuple[str | None, int]]:
         """One record's text as per-slot raw values (None: absent) with their offsets."""
@@ -128,7 +129,15 @@ class LineCodec:
         it (and says exactly what is wrong)."""
         if not text:
             return []
-        read = fast.groups_reader(plan, self.dialect.pattern(plan), tz)
+        read = self.dialect.reader(plan)
+        out = []
+        for line in text.split("\n"):
+            record = read(line)
+            if record is None:
+                break  # a continuation line, or a record the reference code must read
+            out.append(record)
+        else:  # every line read alone as a record, so every line begins one
+            return out
         pieces = self.pieces(text, plan)
         if pieces is None:
             return None
@@ -223,8 +232,7 @@ class LineCodec:
     def read_chunk(self, chunk: _Chunk, call: CallSpec, tz: tzinfo) -> Any:
         """One grouped record: the generated reader, or the reference code where it declines."""
         plan: RecordPlan = chunk.kind
-        read = fast.groups_reader(plan, self.dialect.pattern(plan), tz)
-        return read("\n".join(chunk.lines)) or self._record(chunk, call)
+        return self.dialect.reader(plan)("\n".join(chunk.lines)) or self._record(chunk, call)
 
     def _record(self, chunk: _Chunk, call: CallSpec) -> Any:
         plan: RecordPlan = chunk.kind
