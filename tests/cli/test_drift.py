@@ -118,6 +118,8 @@ def test_each_drift_kind_is_detected_named_and_graded(corpus: Path, kind: str) -
     finally:
         server.shutdown()
     assert result.exit_code == 1, result.output
+    assert LOGIN not in result.output
+    assert PSW not in result.output
     found = _findings(result)
     named = [f for f in found if f["kind"] == kind]
     assert named, [f["kind"] for f in found]
@@ -206,6 +208,23 @@ def test_wrong_credentials_exit_3_never_drift(corpus: Path) -> None:
     assert "error 2" in result.stderr
     assert PSW not in result.output
     assert result.stdout == ""
+
+
+def test_a_rate_limit_wait_over_max_wait_exits_3(corpus: Path,
+                                                other_seed: SimulatorServer,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    def bounded(max_wait: float | None) -> Limiter:
+        return Limiter(Ledger(None), max_wait=max_wait, sleep=_never_sleeps)
+
+    monkeypatch.setattr(drift_cli, "make_limiter", bounded)
+    result = _drift(corpus, other_seed.base_url, "--max-wait", "5")
+    assert result.exit_code == 3
+    assert "could not record" in result.stderr
+    assert "rate limits need a wait" in result.stderr
+
+
+def _never_sleeps(seconds: float) -> None:
+    raise AssertionError(f"asked to sleep {seconds} s")
 
 
 def test_missing_credentials_and_corpus_are_usage_errors(corpus: Path, tmp_path: Path) -> None:
