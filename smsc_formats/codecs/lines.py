@@ -9,11 +9,9 @@ the body's shape, positions in errors) lives here once.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
-from functools import cache
 from typing import Any, Protocol
 
 from ..errors import EmitError, ParseError, clip, position
@@ -126,36 +124,50 @@ class LineCodec:
 
     def read_list(self, text: str, plan: RecordPlan, tz: tzinfo) -> list[Any] | None:
         """A list body read by the generated reader, or None: then the reference code reads
-        it (and says exactly what is wrong)."""
+        it (and says exactly what is wrong).
+
+        Lines are grouped as :meth:`group` does, in one pass: a line the generated reader
+        reads alone begins a record (its leading fields have their shapes); any other line
+        begins one if the dialect's head test says so, and otherwise continues the record
+        before it (multiline plans only).
+        """
         if not text:
             return []
         read = self.dialect.reader(plan)
-        out = []
+        head = self.dialect.head(plan)
+        multiline = plan.spec.multiline
+        out: list[Any] = []
+        group: list[str] | None = None  # the lines of a record that did not read alone
+        last = ""  # the line of out[-1] when it was read alone
         for line in text.split("\n"):
             record = read(line)
-            if record is None:
-                break  # a continuation line, or a record the reference code must read
-            out.append(record)
-        else:  # every line read alone as a record, so every line begins one
-            return out
-        pieces = self.pieces(text, plan)
-        if pieces is None:
-            return None
-        out = []
-        for piece in pieces:
-            record = read(piece)
-            if record is None:
+            if record is not None or head(line):
+                if group is not None:
+                    grouped = read("\n".join(group))
+                    if grouped is None:
+                        return None
+                    out.append(grouped)
+                    group = None
+                if record is None:
+                    group = [line]
+                else:
+                    out.append(record)
+                    last = line
+            elif not multiline:
                 return None
-            out.append(record)
+            elif group is not None:
+                group.append(line)
+            elif out:
+                out.pop()
+                group = [last, line]
+            else:
+                return None
+        if group is not None:
+            grouped = read("\n".join(group))
+            if grouped is None:
+                return None
+            out.append(grouped)
         return out
-
-    def pieces(self, text: str, plan: RecordPlan) -> list[str] | None:
-        """The texts of the records of a body of ``plan`` records, grouped like
-        :meth:`_chunks`; None where the grouping needs the reference code."""
-        if not plan.spec.multiline:
-            return text.split("\n")
-        split, head = _splitter(self.dialect.head_pattern(plan))
-        return split(text) if head(text) is not None else None
 
     def _expect(self, chunk: _Chunk, plan: RecordPlan, call: CallSpec) -> bool:
         if chunk.kind is not plan:
@@ -311,12 +323,6 @@ class LineCodec:
                                 f"written in fmt={self.fmt} outside the message")
             raw.append(text)
         return self.dialect.join(plan, raw)
-
-
-@cache
-def _splitter(head: str) -> tuple[Callable[[str], list[str]], Callable[[str], Any]]:
-    """Split a body before each line that begins a record; and the test for the first line."""
-    return re.compile(f"\n(?={head})").split, re.compile(head).match
 
 
 def _write(write: Callable[[Any], str], value: Any, name: str) -> str:
