@@ -234,12 +234,28 @@ class LineCodec:
             elif not line.strip():
                 continue
             else:
+                self._explain(line, number, kinds, call)
                 names = " or ".join(k.spec.name if isinstance(k, RecordPlan) else k.name
                                     for k in kinds)
                 raise ParseError(f"line does not begin a {names} record: {clip(line)}",
                                  call=call.name, fmt=self.fmt, line=number, col=1)
         if current is not None:
             yield current
+
+    def _explain(self, line: str, number: int, kinds: Sequence[Any], call: CallSpec) -> None:
+        """Raise the field-level error of a line that is not a record, when it has one.
+
+        With one kind of record, a line that splits into its fields but has a bad value
+        (``1.5.0`` for a cost) is better reported as that field than as "not a record".
+        """
+        plans = [k for k in kinds if isinstance(k, RecordPlan)]
+        if len(plans) != 1:
+            return
+        try:
+            self._record(_Chunk(plans[0], number, [line]), call)
+        except ParseError as exc:
+            if exc.path is not None:
+                raise
 
     def read_chunk(self, chunk: _Chunk, call: CallSpec, tz: tzinfo) -> Any:
         """One grouped record: the generated reader, or the reference code where it declines."""
