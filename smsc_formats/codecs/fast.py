@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from functools import cache
 from json.encoder import encode_basestring
@@ -54,50 +54,48 @@ def _typed(sp: SlotPlan) -> bool:
 
 
 def _day_cache(tz: tzinfo) -> dict[str, Any]:
-    """Caches of validated days and minutes, and the functions that fill them.
+    """Caches of checked days (their midnight in ``tz``), minutes and seconds (timedeltas).
 
-    For a fixed-offset ``tz`` a day maps to the Unix time of its midnight and ``hh:mm`` to
-    seconds, so an instant is one ``fromtimestamp``; otherwise a day maps to ``(y, m, d)``.
+    An instant ``DD.MM.YYYY hh:mm:ss`` is then ``midnight + minutes + seconds``: wall-clock
+    arithmetic, which is exactly ``datetime(y, m, d, hh, mm, ss, tzinfo=tz)`` for any ``tz``
+    and far cheaper than building it. Only strings whose three parts are keys (every key was
+    checked against its shape and the calendar) take this path.
     """
-    days: dict[str, Any] = {}
-    minutes: dict[str, int] = {}
-    seconds: dict[str, int] = {}
-    fixed = isinstance(tz, timezone)
+    days: dict[str, datetime] = {}
+    minutes: dict[str, timedelta] = {}
+    seconds: dict[str, timedelta] = {}
 
-    def day(text: str) -> Any:
+    def day(text: str) -> datetime:
         if _DAY.fullmatch(text, 0, 10) is None:
             raise ValueError(text)
-        ymd = (int(text[6:10]), int(text[3:5]), int(text[0:2]))
-        value: Any = datetime(*ymd, tzinfo=tz)  # raises ValueError for 31.02 and the like
-        value = int(value.timestamp()) if fixed else ymd
+        # raises ValueError for 31.02 and the like
+        value = datetime(int(text[6:10]), int(text[3:5]), int(text[0:2]), tzinfo=tz)
         if len(days) >= _DAY_CACHE_LIMIT:
             days.clear()
         days[text[:10]] = value
         return value
 
-    def minute(text: str) -> int:  # " hh:mm", at most 1440 entries
+    def minute(text: str) -> timedelta:  # " hh:mm", at most 1440 entries
         if _MINUTE.fullmatch(text, 10, 16) is None:
             raise ValueError(text)
-        value = minutes[text[10:16]] = int(text[11:13]) * 3600 + int(text[14:16]) * 60
+        value = minutes[text[10:16]] = timedelta(hours=int(text[11:13]),
+                                                 minutes=int(text[14:16]))
         return value
 
-    def second(text: str) -> int:  # ":ss", at most 60 entries
+    def second(text: str) -> timedelta:  # ":ss", at most 60 entries
         if _SECOND.fullmatch(text, 16) is None:
             raise ValueError(text)
-        value = seconds[text[16:]] = int(text[17:19])
+        value = seconds[text[16:]] = timedelta(seconds=int(text[17:19]))
         return value
 
     return {"_days": days, "_day": day, "_minutes": minutes, "_minute": minute,
-            "_seconds": seconds, "_second": second, "_fixed": fixed}
+            "_seconds": seconds, "_second": second,
+            "_epoch": datetime.fromtimestamp(0, tz) if isinstance(tz, timezone) else None}
 
 
 _DAY = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{4}")
 _MINUTE = re.compile(r" (?:[01][0-9]|2[0-3]):[0-5][0-9]")
 _SECOND = re.compile(r":[0-5][0-9]")
-
-
-_STRICT_DATE = (r"[0-9]{2}\.[0-9]{2}\.[0-9]{4} (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]")
-"""The date shape with a valid time of day (anything else goes to the reference reader)."""
 
 
 class _Source:
@@ -121,6 +119,7 @@ def _reader(plan: RecordPlan, tz: tzinfo, arg: str, source: _Source,
         return declined
     ns: dict[str, Any] = {"_new": object.__new__, "_base": base, "_model": model, "_D": Decimal,
                           "_dt": datetime, "_fromts": datetime.fromtimestamp, "_tz": tz,
+                          "_td": timedelta,
                           "_A": _ABSENT, **caches, **namespace}
     count: dict[int, int] = {}
     for sp in plan.slots:
@@ -150,12 +149,11 @@ def _reader(plan: RecordPlan, tz: tzinfo, arg: str, source: _Source,
             if number[k] and sp.field.kind is Kind.TZ:
                 bad = f"({bad} or not -99 <= {r} <= 99)"
             types.append(bad if simple[k] else f"({r} is not _A and {bad})")
-        if caches["_fixed"] and sp.field.kind is Kind.INSTANT and _form(sp) is Form.DATE:
+        if sp.field.kind is Kind.INSTANT and _form(sp) is Form.DATE:
             continue  # checked part by part against the caches of checked parts, see below
         if _typed(sp) and not number[k]:
             checks.append(r if simple[k] else f"('' if {r} is _A else {r})")
-            date = sp.field.kind is Kind.INSTANT and _form(sp) is Form.DATE
-            shapes.append(f"(?:{_STRICT_DATE if date else SHAPES[(sp.field.kind, _form(sp))]})?")
+            shapes.append(f"(?:{SHAPES[(sp.field.kind, _form(sp))]})?")
     if types:
         body.append(f"if {' or '.join(types)}: return None")
     if checks:
@@ -177,13 +175,13 @@ def _reader(plan: RecordPlan, tz: tzinfo, arg: str, source: _Source,
         elif kind is Kind.MONEY:
             expr = f"_D({r})"
         elif form is Form.TIMESTAMP:
-            expr = f"_fromts({r}, _tz)" if number[k] else f"_fromts(int({r}), _tz)"
-        elif caches["_fixed"]:  # every part is a key of a cache of checked parts
-            expr = (f"_fromts((_days.get({r}[:10]) or _day({r})) + (_minutes.get({r}[10:16]) "
-                    f"or _minute({r})) + (_seconds.get({r}[16:]) or _second({r})), _tz)")
-        else:
-            expr = (f"_dt(*(_days.get({r}[:10]) or _day({r})), int({r}[11:13]), "
-                    f"int({r}[14:16]), int({r}[17:19]), 0, _tz)")
+            seconds = r if number[k] else f"int({r})"
+            # for a fixed offset, fromtimestamp is the epoch (in tz) plus the seconds
+            expr = (f"_epoch + _td(0, {seconds})" if caches["_epoch"] is not None
+                    else f"_fromts({seconds}, _tz)")
+        else:  # every part is a key of a cache of checked parts
+            expr = (f"(_days.get({r}[:10]) or _day({r})) + (_minutes.get({r}[10:16]) "
+                    f"or _minute({r})) + (_seconds.get({r}[16:]) or _second({r}))")
         if simple[k]:
             value[sp.index] = expr
             continue
