@@ -126,7 +126,11 @@ def _reader(plan: RecordPlan, tz: tzinfo, arg: str, source: _Source,
         count[sp.index] = count.get(sp.index, 0) + 1
     # a "simple" slot is the only slot of a required field: fetched directly, no absent logic
     simple = [count[sp.index] == 1 and not sp.field.optional for sp in plan.slots]
-    body = [f"r{k} = {source.fetch(k, sp, simple[k])}" for k, sp in enumerate(plan.slots)]
+    fetched = [source.fetch(k, sp, simple[k]) for k, sp in enumerate(plan.slots)]
+    if fetched == [f"g[{k}]" for k in range(len(fetched))]:  # one unpacking, not n subscripts
+        body = [", ".join(f"r{k}" for k in range(len(fetched))) + ", = g"]
+    else:
+        body = [f"r{k} = {fetch}" for k, fetch in enumerate(fetched)]
     types: list[str] = []
     checks: list[str] = []
     shapes: list[str] = []
