@@ -94,9 +94,11 @@ class _Text:
         yield from self._decode(b"", final=True)
 
     def _decode(self, data: bytes, final: bool) -> Iterator[str]:
+        pending = self.decoder.getstate()[0]  # bytes of a character cut by the last chunk
         try:
             text = self.decoder.decode(data, final)
         except UnicodeDecodeError as exc:
+            data = pending + data
             before = data[:max(exc.start, 0)].decode(self.charset, "replace")
             line = self.line + before.count("\n")
             col = (len(before) - before.rfind("\n") if "\n" in before
