@@ -7,7 +7,8 @@ straight-line function per plan that:
 
 * checks every typed value of a record with **one** compiled pattern (the values joined by
   ``\\x00``, which no shape admits);
-* converts with inline ``int``/``Decimal``/``datetime`` calls and a cache of validated days;
+* converts inline: ``int``, ``Decimal``, instants as a cached midnight plus cached minute and
+  second offsets (every cached part checked once), timestamps as the epoch plus seconds;
 * builds the model by filling its private slots base and then giving it its public class
   (see :func:`smsc_formats.model.record`), instead of the dataclass ``__init__``.
 
@@ -270,6 +271,7 @@ def json_reader(plan: RecordPlan, tz: tzinfo) -> Reader:
 
 # -- writers ---------------------------------------------------------------------------------
 
+# the same character classes as fmt2_xml's (which imports this module, so they are repeated)
 _NOT_XML_CHAR = re.compile("[^\t\n\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NOT_ATTRIBUTE_CHAR = re.compile("[^\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
