@@ -168,7 +168,8 @@ def _reader(plan: RecordPlan, tz: tzinfo, arg: str, source: _Source,
     # conversions, in slot order, with the reference code's precedence of primary slots
     value = [f"v{i}" for i in range(len(plan.spec.fields))]
     for i in range(len(plan.spec.fields)):
-        if any(not simple[k] for k, sp in enumerate(plan.slots) if sp.index == i):
+        if count.get(i, 0) != 1 or any(not simple[k] for k, sp in enumerate(plan.slots)
+                                          if sp.index == i):
             body.append(f"v{i} = _A")
     for k, sp in enumerate(plan.slots):
         r = f"r{k}"
