@@ -277,17 +277,22 @@ _NOT_XML_CHAR = re.compile("[^\t\n\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]
 _NOT_ATTRIBUTE_CHAR = re.compile("[^\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def _day_strings() -> tuple[dict[str, str], Callable[[str], str]]:
-    """A cache from an ISO day (``YYYY-MM-DD``) to the wire's ``DD.MM.YYYY `` spelling."""
-    days: dict[str, str] = {}
+def _day_strings() -> tuple[dict[Any, str], Callable[[datetime], str]]:
+    """A cache from a day (a ``date``) to the wire's ``DD.MM.YYYY `` spelling."""
+    days: dict[Any, str] = {}
 
-    def day(iso: str) -> str:
+    def day(moment: datetime) -> str:
         if len(days) >= _DAY_CACHE_LIMIT:
             days.clear()
-        value = days[iso[:10]] = f"{iso[8:10]}.{iso[5:7]}.{iso[:4]} "
+        value = days[moment.date()] = f"{moment.day:02d}.{moment.month:02d}.{moment.year:04d} "
         return value
 
     return days, day
+
+
+_HOURS_MINUTES = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
+"""``hh:mm:`` for each minute of a day (1440 short strings)."""
+_SECONDS = tuple(f"{s:02d}" for s in range(60))
 
 
 def _writer(plan: RecordPlan, assemble: Callable[[list[str]], list[str] | None],
@@ -303,7 +308,8 @@ def _writer(plan: RecordPlan, assemble: Callable[[list[str]], list[str] | None],
         return declined
     days, day = _day_strings()
     ns: dict[str, Any] = {"_model": plan.model, "_D": Decimal, "_dt": datetime, "_tz": plan.tz,
-                          "_days": days, "_day": day, **(extra or {})}
+                          "_days": days, "_day": day, "_hm": _HOURS_MINUTES, "_ss": _SECONDS,
+                          "_second": timedelta(seconds=1), **(extra or {})}
     body = ["if type(o) is not _model: return None"]
     texts: list[str] = []
     fixed = isinstance(plan.tz, timezone)
@@ -329,12 +335,12 @@ def _writer(plan: RecordPlan, assemble: Callable[[list[str]], list[str] | None],
                 return declined
             body.append(f"if {guard}(type({v}) is not _dt or {v}.tzinfo is not _tz "
                         f"or {v}.microsecond): return None")
-            if form is Form.TIMESTAMP:
-                text = f"str(int({v}.timestamp()))"
-            else:
-                body.append(f"i{k} = {v}.isoformat()" if not optional
-                            else f"i{k} = None if {v} is None else {v}.isoformat()")
-                text = f"((_days.get(i{k}[:10]) or _day(i{k})) + i{k}[11:19])"
+            ns["_epoch"] = datetime.fromtimestamp(0, plan.tz)
+            if form is Form.TIMESTAMP:  # whole seconds since the epoch, by exact arithmetic
+                text = f"str(({v} - _epoch) // _second)"
+            else:  # wall-clock parts of a datetime already in the server timezone
+                text = (f"((_days.get({v}.date()) or _day({v})) + _hm[{v}.hour * 60 + "
+                        f"{v}.minute] + _ss[{v}.second])")
         else:
             body.append(f"if {guard}type({v}) is not str: return None")
             text = escape(sp, v) if escape else v
