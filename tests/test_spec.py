@@ -57,7 +57,8 @@ def test_get_messages_wire_orders_follow_the_page() -> None:
     assert layout[0] == ["Status", "check_time", "err", "send_date", "phone", "mccmnc",
                          "country", "operator", "region", "cost", "sender_id", "status_name",
                          "message", "type", "ID", "int_id", "sms_cnt", "format", "crc"]
-    assert layout[1][1] == "last_timestamp" and layout[1][3] == "send_timestamp"
+    assert layout[1][1] == "last_timestamp"
+    assert layout[1][3] == "send_timestamp"
     assert layout[2] == layout[3]
     json_numbers = {s.wire for s in CALLS["get_messages"].records()[0].layouts[3]
                     if s.json.value == "number"}
@@ -68,8 +69,9 @@ def test_get_messages_wire_orders_follow_the_page() -> None:
 def test_timestamps_are_not_canonical_fields() -> None:
     record = CALLS["get_messages"].records()[0]
     assert "last_timestamp" not in {f.name for f in record.fields}
-    stamp = [s for s in record.layouts[1] if s.wire == "last_timestamp"][0]
-    assert stamp.field == "last_date" and stamp.form is Form.TIMESTAMP
+    stamp = next(s for s in record.layouts[1] if s.wire == "last_timestamp")
+    assert stamp.field == "last_date"
+    assert stamp.form is Form.TIMESTAMP
     assert record.field("last_date").kind is Kind.INSTANT
 
 
