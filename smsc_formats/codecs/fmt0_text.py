@@ -3,7 +3,8 @@
 A record is read with one compiled pattern: the fields before the free text end at the first
 ``", <next key> = "``, the free text takes everything up to the last ``", <next key> = "``, and
 the fields after it are read from the end of the record. Optional fields (``err``) may be left
-out. An error is ``ERROR = N (description)``.
+out, and ``key = value`` pairs the page does not list after the last field are passed over
+(conformance reports them). An error is ``ERROR = N (description)``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ _ERROR = re.compile(r"ERROR = (-?[0-9]{1,18})(?: \((.*)\))?", re.DOTALL)
 
 _GREEDY = "([^,]*+(?:,[^,]*+)*)"
 _LAZY = "([^,]*+(?:,[^,]*+)*?)"
+_EXTRA_PAIRS = r"(?:, [A-Za-z_][A-Za-z0-9_]* = [^,]*+(?:,[^,]*+)*?)*"
 
 
 @cache
@@ -37,6 +39,10 @@ def record_pattern(plan: RecordPlan) -> re.Pattern[str]:
         value = _GREEDY if i == plan.free else _LAZY
         part = ("" if i == 0 else ", ") + re.escape(sp.slot.wire) + " = " + value
         parts.append(f"(?:{part})?" if sp.field.optional and i else part)
+    if plan.free != len(plan.slots) - 1:
+        # Keys the page does not list, appended after the last one (as real error bodies do
+        # in JSON): skipped here, reported by conformance, never glued to the last value.
+        parts.append(_EXTRA_PAIRS)
     return re.compile("".join(parts), re.DOTALL)
 
 

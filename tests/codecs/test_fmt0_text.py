@@ -61,3 +61,22 @@ def test_error_shapes() -> None:
 def test_an_error_is_recognised_before_records() -> None:
     assert parse(b"ERROR = 3 (message not found)", call="get_messages", fmt=2) == \
         ApiError(3, "message not found")
+
+
+def test_keys_the_page_does_not_list_after_the_last_field_are_passed_over() -> None:
+    from decimal import Decimal
+
+    from smsc_formats import StatRow
+    from smsc_formats.conformance import check_body
+
+    body = b"login = demo, sms = 3, credit = 1.50, debit = 0, currency = RUB, bonus = 5, x = a, b"
+    assert parse(body, call="get_stat", fmt=0) == [
+        StatRow("demo", 3, Decimal("1.50"), Decimal("0"), "RUB")]
+    kinds = {(f.kind, f.path) for f in check_body(body, call="get_stat", fmt=0)}
+    assert ("extra-field", "$[0].bonus") in kinds
+
+
+def test_a_comma_in_the_last_text_field_is_not_taken_for_a_key() -> None:
+    body = b"login = demo, sms = 3, credit = 1.50, debit = 0, currency = R, U"
+    (row,) = rows(parse(body, call="get_stat", fmt=0))
+    assert row.currency == "R, U"
