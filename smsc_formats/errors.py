@@ -17,6 +17,11 @@ def _where(line: int | None, col: int | None, path: str | None) -> str:
     return ", ".join(parts)
 
 
+def a(noun: str) -> str:
+    """``noun`` with its indefinite article: ``a SentMessage``, ``an IncomingMessage``."""
+    return ("an " if noun[:1] in "AEIOU" else "a ") + noun
+
+
 def clip(value: str, limit: int = 40) -> str:
     """A value quoted for an error message, cut short so a message stays one readable line."""
     text = value if len(value) <= limit else value[:limit] + "…"

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
+from ..errors import a
 from ..model import ApiError
 from ..spec import Field
 from ..values import ValueProblem
@@ -65,7 +66,7 @@ class TextDialect:
         m = record_pattern(plan).fullmatch(text)
         if m is None:
             keys = ", ".join(f"{sp.slot.wire} = …" for sp in plan.slots)
-            raise ValueProblem(f"not a {plan.spec.name} record; expected {keys}", 0)
+            raise ValueProblem(f"not {a(plan.spec.name)} record; expected {keys}", 0)
         return [(m.group(g), m.start(g)) for g in range(1, len(plan.slots) + 1)]
 
     def join(self, plan: RecordPlan, raw: Sequence[str | None]) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any, Protocol
 
-from ..errors import EmitError, ParseError, clip, position
+from ..errors import EmitError, ParseError, a, clip, position
 from ..model import ApiError, Price
 from ..spec import (
     CallSpec,
@@ -171,7 +171,7 @@ class LineCodec:
 
     def _expect(self, chunk: _Chunk, plan: RecordPlan, call: CallSpec) -> bool:
         if chunk.kind is not plan:
-            raise ParseError(f"a {chunk.kind.spec.name} record among {plan.spec.name} records",
+            raise ParseError(f"{a(chunk.kind.spec.name)} record among {plan.spec.name} records",
                              call=call.name, fmt=self.fmt, line=chunk.line, col=1)
         return True
 
@@ -237,7 +237,7 @@ class LineCodec:
                 self._explain(line, number, kinds, call)
                 names = " or ".join(k.spec.name if isinstance(k, RecordPlan) else k.name
                                     for k in kinds)
-                raise ParseError(f"line does not begin a {names} record: {clip(line)}",
+                raise ParseError(f"line does not begin {a(names)} record: {clip(line)}",
                                  call=call.name, fmt=self.fmt, line=number, col=1)
         if current is not None:
             yield current
