@@ -259,12 +259,7 @@ def plan_cases(out_dir: Path, *, calls: Iterable[str] | None = None,
                                    default.call, default.name, f))
         plans.append(CasePlan(default.call, default.name, params, charset, wanted_fmts, keep,
                               old))
-    for plan in plans:
-        for fmt in plan.fmts:
-            try:
-                build_request(plan.call, fmt=fmt, charset=plan.charset, **plan.params)
-            except RequestError as exc:
-                raise RecordError(f"{plan.call}/{plan.name}: {exc}") from None
+    _validate(plans)
     return plans
 
 
@@ -523,12 +518,7 @@ def rerecord_all(cases: Sequence[Case], base_url: str, credentials: Credentials,
                       next(iter(c.formats.values())).charset if c.formats else "utf-8",
                       tuple(sorted(c.formats)))
              for c in cases]
-    for plan in plans:
-        for fmt in plan.fmts:
-            try:
-                build_request(plan.call, fmt=fmt, charset=plan.charset, **plan.params)
-            except RequestError as exc:
-                raise RecordError(f"{plan.call}/{plan.name}: {exc}") from None
+    _validate(plans)
     run = _Run(base_url, credentials, limiter or Limiter(), progress, source, timeout, _utc_now)
     return run.run(plans, out_dir)
 
@@ -562,3 +552,13 @@ def parse_overrides(items: Iterable[str]) -> dict[str, dict[str, str]]:
                               f"CALL:NAME=VALUE with CALL one of {', '.join(CALLS)}")
         out.setdefault(call, {})[name] = value
     return out
+
+
+def _validate(plans: list[CasePlan]) -> None:
+    """Check every planned request against the documented limits before anything is sent."""
+    for plan in plans:
+        for fmt in plan.fmts:
+            try:
+                build_request(plan.call, fmt=fmt, charset=plan.charset, **plan.params)
+            except RequestError as exc:
+                raise RecordError(f"{plan.call}/{plan.name}: {exc}") from None
