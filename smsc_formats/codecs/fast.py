@@ -55,16 +55,20 @@ def _typed(sp: SlotPlan) -> bool:
 
 
 def _day_cache(tz: tzinfo) -> dict[str, Any]:
-    """Caches of checked days (their midnight in ``tz``), minutes and seconds (timedeltas).
+    """Caches of checked days and minutes (their start in ``tz``), for instants of this ``tz``.
 
-    An instant ``DD.MM.YYYY hh:mm:ss`` is then ``midnight + minutes + seconds``: wall-clock
+    An instant ``DD.MM.YYYY hh:mm:ss`` is then ``start of its minute + seconds``: wall-clock
     arithmetic, which is exactly ``datetime(y, m, d, hh, mm, ss, tzinfo=tz)`` for any ``tz``
-    and far cheaper than building it. Only strings whose three parts are keys (every key was
-    checked against its shape and the calendar) take this path.
+    and far cheaper than building it. Only keys that were checked against their shape and
+    the calendar enter a cache (``" hh:mm"`` and ``":ss"`` are looked up in tables of the
+    valid ones, so anything else raises ``KeyError`` and the reference code decides).
+    Timestamps, for a fixed-offset ``tz``, are likewise the start of their minute (the
+    epoch plus whole minutes, cached) plus their second.
     """
     days: dict[str, datetime] = {}
-    minutes: dict[str, timedelta] = {}
-    seconds: dict[str, timedelta] = {}
+    minutes: dict[str, datetime] = {}
+    stamps: dict[int, datetime] = {}
+    epoch = datetime.fromtimestamp(0, tz) if isinstance(tz, timezone) else None
 
     def day(text: str) -> datetime:
         if _DAY.fullmatch(text, 0, 10) is None:
@@ -76,27 +80,36 @@ def _day_cache(tz: tzinfo) -> dict[str, Any]:
         days[text[:10]] = value
         return value
 
-    def minute(text: str) -> timedelta:  # " hh:mm", at most 1440 entries
-        if _MINUTE.fullmatch(text, 10, 16) is None:
-            raise ValueError(text)
-        value = minutes[text[10:16]] = timedelta(hours=int(text[11:13]),
-                                                 minutes=int(text[14:16]))
+    def minute(text: str) -> datetime:  # "DD.MM.YYYY hh:mm"
+        value = (days.get(text[:10]) or day(text)) + _MINUTE_OFFSETS[text[10:16]]
+        if len(minutes) >= _MINUTE_CACHE_LIMIT:
+            minutes.clear()
+        minutes[text[:16]] = value
         return value
 
-    def second(text: str) -> timedelta:  # ":ss", at most 60 entries
-        if _SECOND.fullmatch(text, 16) is None:
-            raise ValueError(text)
-        value = seconds[text[16:]] = timedelta(seconds=int(text[17:19]))
+    def stamp(seconds: int) -> datetime:  # the minute of a timestamp, as seconds // 60
+        assert epoch is not None
+        value = epoch + timedelta(0, seconds // 60 * 60)
+        if len(stamps) >= _MINUTE_CACHE_LIMIT:
+            stamps.clear()
+        stamps[seconds // 60] = value
         return value
 
     return {"_days": days, "_day": day, "_minutes": minutes, "_minute": minute,
-            "_seconds": seconds, "_second": second,
-            "_epoch": datetime.fromtimestamp(0, tz) if isinstance(tz, timezone) else None}
+            "_seconds": _SECOND_OFFSETS, "_stamps": stamps, "_stamp": stamp,
+            "_steps": _SECOND_STEPS, "_epoch": epoch}
 
 
+_INTEGER = SHAPES[(Kind.INT, Form.VALUE)]
 _DAY = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{4}")
-_MINUTE = re.compile(r" (?:[01][0-9]|2[0-3]):[0-5][0-9]")
-_SECOND = re.compile(r":[0-5][0-9]")
+_MINUTE_CACHE_LIMIT = 16384
+"""Entries of a minutes cache (a week of minutes is 10,080); it is emptied when full."""
+_MINUTE_OFFSETS = {f" {h:02d}:{m:02d}": timedelta(hours=h, minutes=m)
+                   for h in range(24) for m in range(60)}
+"""``" hh:mm"`` of each minute of a day, to its offset from midnight."""
+_SECOND_OFFSETS = {f":{s:02d}": timedelta(seconds=s) for s in range(60)}
+"""``":ss"`` of each second of a minute, to its offset."""
+_SECOND_STEPS = tuple(timedelta(seconds=s) for s in range(60))
 
 
 class _Source:
@@ -135,6 +148,7 @@ def _reader(plan: RecordPlan, tz: tzinfo, arg: str, source: _Source,
     types: list[str] = []
     checks: list[str] = []
     shapes: list[str] = []
+    digits: list[str] = []  # integer-shaped values that are all converted with int()
     number = [not source.strings and sp.slot.json is JsonType.NUMBER and _typed(sp)
               for sp in plan.slots]
     for k, sp in enumerate(plan.slots):
@@ -157,11 +171,26 @@ def _reader(plan: RecordPlan, tz: tzinfo, arg: str, source: _Source,
         if sp.field.kind is Kind.INSTANT and _form(sp) is Form.DATE:
             continue  # checked part by part against the caches of checked parts, see below
         if _typed(sp) and not number[k]:
-            checks.append(r if simple[k] else f"('' if {r} is _A else {r})")
-            shapes.append(f"(?:{SHAPES[(sp.field.kind, _form(sp))]})?")
+            shape = SHAPES[(sp.field.kind, _form(sp))]
+            text = r if simple[k] else f"('' if {r} is _A else {r})"
+            if shape == _INTEGER and sp.primary:
+                digits.append(text)  # int() then checks each one's structure, see below
+                continue
+            checks.append(text)
+            shapes.append(f"(?:{shape})?")
     if types:
         body.append(f"if {' or '.join(types)}: return None")
-    if checks:
+    if digits:
+        # int() accepts exactly -?[0-9]+ once spaces, "+", "_" and non-ASCII digits are
+        # ruled out, which one test on the values joined does for all of them at once
+        body.append("_j = " + (digits[0] if len(digits) == 1
+                               else "''.join((" + ", ".join(digits) + ",))"))
+        body.append("if _j and not (_j.isascii() and _j.replace('-', '').isdigit()): "
+                    "return None")
+    if len(checks) == 1:
+        ns["_valid"] = re.compile(shapes[0], re.DOTALL).fullmatch
+        body.append(f"if _valid({checks[0]}) is None: return None")
+    elif checks:
         ns["_valid"] = re.compile("\x00".join(shapes), re.DOTALL).fullmatch
         body.append("if _valid('\\x00'.join((" + ", ".join(checks) + ",))) is None: "
                     "return None")
@@ -183,11 +212,10 @@ def _reader(plan: RecordPlan, tz: tzinfo, arg: str, source: _Source,
         elif form is Form.TIMESTAMP:
             seconds = r if number[k] else f"int({r})"
             # for a fixed offset, fromtimestamp is the epoch (in tz) plus the seconds
-            expr = (f"_epoch + _td(0, {seconds})" if caches["_epoch"] is not None
-                    else f"_fromts({seconds}, _tz)")
-        else:  # every part is a key of a cache of checked parts
-            expr = (f"(_days.get({r}[:10]) or _day({r})) + (_minutes.get({r}[10:16]) "
-                    f"or _minute({r})) + (_seconds.get({r}[16:]) or _second({r}))")
+            expr = (f"(_stamps.get((t{k} := {seconds}) // 60) or _stamp(t{k})) + _steps[t{k} % 60]"
+                    if caches["_epoch"] is not None else f"_fromts({seconds}, _tz)")
+        else:  # the minute from a cache of checked minutes, the second from a table
+            expr = f"(_minutes.get({r}[:16]) or _minute({r})) + _seconds[{r}[16:]]"
         if simple[k]:
             value[sp.index] = expr
             continue

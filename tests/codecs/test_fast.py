@@ -75,6 +75,8 @@ GOOD = "id = 7, received = 24.11.2026 13:05:09, phone = 79031234567, message = �
     "received = 24.11.2026 13:60:09", "received = 24.11.2026 13:05:60",
     "received =  4.11.2026 13:05:09", "received = ٢٤.11.2026 13:05:09",
     "received = 24.11.2026 13:05:09 ", "id = +7", "id =  7", "id = 1_000", "id = ٧",
+    "id = 7-1", "id = --7", "id = -", "received = 24.11.2026 13:05:9",
+    "received = 24.11.2026 13:5:09", "received = 24.11.2026 13:05",
 ])
 def test_generated_reader_declines_what_the_reference_rejects(bad: str) -> None:
     call = CALLS["get_answers"]
