@@ -33,8 +33,8 @@ Modes:
 
 Requests are spaced under SMSC's documented rate limits, remembering earlier runs in a
 ledger: $SMSC_FORMATS_LEDGER, else smsc-formats/ledger.json in $XDG_CACHE_HOME (or ~/.cache).
-Exit 0 when recorded, 2 on a usage error (no credentials), 3 when the server could not be
-recorded from (unreachable, error 2, 4 or 9).
+Exit 0 when recorded, 2 on a usage error (no credentials, a bad --base-url, --param or --out),
+3 when the server could not be recorded from (unreachable, error 2, 4 or 9).
 """
 
 
@@ -150,7 +150,7 @@ def record_command(base_url: str, out: str, calls: tuple[str, ...], fmts: tuple[
                    mode: str, charset: str, source: str, as_of: str | None,
                    params: tuple[str, ...], max_wait: float | None, quiet: bool) -> None:
     from ..edge.ledger import Ledger, LedgerError, Limiter
-    from ..edge.recorder import RecordError, parse_overrides, record
+    from ..edge.recorder import PlanError, RecordError, parse_overrides, record
     from ..edge.secrets import named_secrets, redact
 
     credentials = credentials_from_env(os.environ)
@@ -160,6 +160,7 @@ def record_command(base_url: str, out: str, calls: tuple[str, ...], fmts: tuple[
         overrides = parse_overrides(params)
     except RecordError as exc:
         fail(redact(str(exc), secrets), 2)
+    _writable_folder(out)
     bar = _Bar(quiet)
     limiter = Limiter(Ledger.default(), sleep=bar.sleep, max_wait=max_wait)
     try:
@@ -167,6 +168,9 @@ def record_command(base_url: str, out: str, calls: tuple[str, ...], fmts: tuple[
                        fmts=fmts or None, mode=mode, charset=charset, source=source,
                        as_of=anchor, overrides=overrides, limiter=limiter,
                        progress=bar.event)
+    except PlanError as exc:
+        bar.close()
+        fail(redact(str(exc), secrets), 2)
     except (RecordError, LedgerError) as exc:
         bar.close()
         fail(redact(str(exc), secrets), 3)
@@ -178,6 +182,17 @@ def record_command(base_url: str, out: str, calls: tuple[str, ...], fmts: tuple[
         mismatched = sum(1 for c in cases if c.cross_format != "ok")
         tail = f", {mismatched} with formats that disagree" if mismatched else ""
         click.echo(f"recorded {len(cases)} case(s) into {out}{tail}", err=True)
+
+
+def _writable_folder(out: str) -> None:
+    """Create the corpus folder if missing; one that cannot be written is a usage error (exit 2),
+    found before any request spends the rate limits."""
+    try:
+        Path(out).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"--out {out}: {exc.strerror or exc}", 2)
+    if not os.access(out, os.W_OK | os.X_OK):
+        fail(f"--out {out}: folder is not writable", 2)
 
 
 def _help() -> str:

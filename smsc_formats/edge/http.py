@@ -99,6 +99,26 @@ def _reason(exc: BaseException) -> str:
     return type(inner).__name__
 
 
+def check_base_url(base_url: str) -> None:
+    """Raise :class:`FetchError` unless ``base_url`` is ``http(s)://host[:port][/prefix]``.
+
+    The message never echoes the URL's user info or anything that is not a host name.
+    """
+    parts = urllib.parse.urlsplit(base_url)
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        raise FetchError("the base URL is malformed (its port is not a number)") from None
+    if not parts.hostname:
+        raise FetchError("not an http(s) base URL: expected http(s)://host[:port], "
+                         "e.g. https://smsc.ru")
+    if parts.scheme not in ("http", "https"):
+        raise FetchError(f"not an http(s) base URL: {parts.scheme or '?'}://{host_of(base_url)}")
+    if parts.username or parts.password:
+        raise FetchError("the base URL must not hold user info; credentials come from the "
+                         "environment")
+
+
 def fetch(base_url: str, request: Request, credentials: Credentials | None,
           timeout: float = DEFAULT_TIMEOUT) -> Response:
     """POST ``request`` (with ``credentials`` in the form body) and return the answer.
@@ -106,16 +126,7 @@ def fetch(base_url: str, request: Request, credentials: Credentials | None,
     Raises :class:`FetchError` when no HTTP answer arrives; its message is
     ``"cannot reach host:port: <reason>"`` and holds no parameter value.
     """
-    parts = urllib.parse.urlsplit(base_url)
-    try:
-        parts.port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError:
-        raise FetchError("the base URL is malformed (its port is not a number)") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError(f"not an http(s) base URL: {parts.scheme or '?'}://{host_of(base_url)}")
-    if parts.username or parts.password:
-        raise FetchError("the base URL must not hold user info; credentials come from the "
-                         "environment")
+    check_base_url(base_url)
     data = urllib.parse.urlencode(request.query(credentials)).encode("ascii")
     req = urllib.request.Request(
         endpoint(base_url, request), data=data, method="POST",

@@ -51,7 +51,7 @@ from ..model import ApiError
 from ..request import Credentials, build_request
 from ..spec import CALLS, FORMATS
 from ..values import MOSCOW
-from .http import FetchError, Response, fetch, host_of
+from .http import FetchError, Response, check_base_url, fetch, host_of
 from .ledger import Limiter, LimitWaitTooLong, account_id
 from .secrets import named_secrets, redact
 from .store import BODY_FILES, Case, FormatMeta, StoreError, load_case, make_case, write_case
@@ -70,6 +70,11 @@ STOP_CODES: Mapping[int, str] = {
 
 class RecordError(Exception):
     """A recording that could not go on: unreachable server, error 2/4/9, or a bad request."""
+
+
+class PlanError(RecordError):
+    """A recording that cannot start: a bad base URL, call, mode or parameter (a usage error,
+    found before any request is sent)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,11 +220,11 @@ def plan_cases(out_dir: Path, *, calls: Iterable[str] | None = None,
     same name (``{"get_short_link": {"id": "12345"}}``).
     """
     if mode not in MODES:
-        raise RecordError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
+        raise PlanError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
     wanted_calls = list(calls) if calls else list(CALLS)
     for call in wanted_calls:
         if call not in CALLS:
-            raise RecordError(f"unknown call {call!r}; known: {', '.join(CALLS)}")
+            raise PlanError(f"unknown call {call!r}; known: {', '.join(CALLS)}")
     wanted_fmts = tuple(sorted(set(fmts))) if fmts else FORMATS
     anchor = as_of or today_in_server_tz()
     shown = secrets or {}
@@ -495,7 +500,8 @@ def record(base_url: str, out_dir: Path, credentials: Credentials, *,
     recording cannot go on; the cases finished before are written already.
     """
     if source not in SOURCES:
-        raise RecordError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
+        raise PlanError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
+    _check_url(base_url)
     secrets = named_secrets(credentials)
     plans = plan_cases(out_dir, calls=calls, fmts=fmts, mode=mode, charset=charset,
                        as_of=as_of, overrides=overrides, progress=progress, secrets=secrets)
@@ -518,6 +524,7 @@ def rerecord_all(cases: Sequence[Case], base_url: str, credentials: Credentials,
                       next(iter(c.formats.values())).charset if c.formats else "utf-8",
                       tuple(sorted(c.formats)))
              for c in cases]
+    _check_url(base_url)
     _validate(plans)
     run = _Run(base_url, credentials, limiter or Limiter(), progress, source, timeout, _utc_now)
     return run.run(plans, out_dir)
@@ -548,7 +555,7 @@ def parse_overrides(items: Iterable[str]) -> dict[str, dict[str, str]]:
         call, colon, name = head.partition(":")
         if not (eq and colon and name) or call not in CALLS:
             # The value is never echoed: it might be something that should not be printed.
-            raise RecordError(f"--param {urllib.parse.quote(head, safe=':_')}=...: expected "
+            raise PlanError(f"--param {urllib.parse.quote(head, safe=':_')}=...: expected "
                               f"CALL:NAME=VALUE with CALL one of {', '.join(CALLS)}")
         out.setdefault(call, {})[name] = value
     return out
@@ -561,4 +568,12 @@ def _validate(plans: list[CasePlan]) -> None:
             try:
                 build_request(plan.call, fmt=fmt, charset=plan.charset, **plan.params)
             except RequestError as exc:
-                raise RecordError(f"{plan.call}/{plan.name}: {exc}") from None
+                raise PlanError(f"{plan.call}/{plan.name}: {exc}") from None
+
+
+def _check_url(base_url: str) -> None:
+    """A base URL that is not ``http(s)://host[:port]`` is a :class:`PlanError`."""
+    try:
+        check_base_url(base_url)
+    except FetchError as exc:
+        raise PlanError(str(exc)) from None

@@ -235,3 +235,14 @@ def test_missing_credentials_and_corpus_are_usage_errors(corpus: Path, tmp_path:
     missing = _drift(tmp_path / "nothing", "http://127.0.0.1:1")
     assert missing.exit_code == 2
     assert "no such corpus folder" in missing.stderr
+
+
+@pytest.mark.parametrize("base_url", ["notaurl", "ftp://127.0.0.1:21", "http://127.0.0.1:x"])
+def test_a_bad_base_url_is_a_usage_error_not_a_recording_failure(corpus: Path,
+                                                                 base_url: str) -> None:
+    result = _drift(corpus, base_url)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("smsc-formats: error: ")
+    assert "could not record" not in result.stderr
+    assert "base URL" in result.stderr
+    assert result.stderr.count("\n") == 1

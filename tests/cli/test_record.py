@@ -111,8 +111,27 @@ def test_bad_param_override_exits_2(tmp_path: Path) -> None:
 def test_param_override_is_validated_before_any_request(tmp_path: Path) -> None:
     code, _, stderr = _run(["record", "--base-url", "http://127.0.0.1:9", "--out",
                             str(tmp_path), "--param", "get_answers:hour=500"], _env(tmp_path))
-    assert code == 3
+    assert code == 2
     assert "hour: at most 168" in stderr
+
+
+@pytest.mark.parametrize("base_url", ["notaurl", "ftp://127.0.0.1:21", "http://127.0.0.1:x"])
+def test_a_bad_base_url_exits_2_before_any_request(tmp_path: Path, base_url: str) -> None:
+    code, _, stderr = _run(["record", "--base-url", base_url, "--out", str(tmp_path / "c")],
+                           _env(tmp_path))
+    assert code == 2
+    assert "base URL" in stderr
+    assert stderr.count("\n") == 1
+
+
+def test_an_out_folder_that_cannot_be_made_exits_2_before_any_request(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    # Nothing listens on port 9 here: a request sent would end in exit 3, "cannot reach".
+    code, _, stderr = _run(["record", "--base-url", "http://127.0.0.1:9", "--out",
+                            str(blocker / "corpus"), "--call", "get_stat"], _env(tmp_path))
+    assert code == 2
+    assert stderr == f"smsc-formats: error: --out {blocker / 'corpus'}: Not a directory\n"
 
 
 def test_help_documents_every_default_request() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from smsc_formats.edge.http import FetchError, fetch, host_of, public_url
+from smsc_formats.edge.http import FetchError, check_base_url, fetch, host_of, public_url
 from smsc_formats.request import Credentials, build_request
 
 LOGIN, PSW = "alice-login", "s3cr3t/pass word"
@@ -135,3 +136,21 @@ def test_host_of_and_public_url() -> None:
     assert host_of("http://u:p@127.0.0.1:8123/x") == "127.0.0.1:8123"
     url = public_url("http://u:p@127.0.0.1:8123", build_request("get_price", fmt=2))
     assert url == "http://127.0.0.1:8123/sys/get.php?get_price=1&fmt=2&charset=utf-8"
+
+
+@pytest.mark.parametrize(("base_url", "message"), [
+    ("notaurl", "expected http(s)://host[:port], e.g. https://smsc.ru"),
+    ("login:secret-pw@smsc.ru", "expected http(s)://host[:port], e.g. https://smsc.ru"),
+    ("ftp://127.0.0.1:21", "not an http(s) base URL: ftp://127.0.0.1:21"),
+    ("http://127.0.0.1:x", "its port is not a number"),
+])
+def test_check_base_url_names_the_problem_without_echoing_the_url(base_url: str,
+                                                                  message: str) -> None:
+    with pytest.raises(FetchError, match=re.escape(message)) as info:
+        check_base_url(base_url)
+    assert "secret-pw" not in str(info.value)
+
+
+def test_check_base_url_accepts_http_and_https_with_a_prefix() -> None:
+    for url in ("https://smsc.ru", "http://127.0.0.1:8123/", "https://smsc.ru/prefix"):
+        check_base_url(url)
