@@ -128,12 +128,19 @@ def _text(data: Mapping[str, Any], key: str, where: Path, default: str | None = 
 
 def load_case(path: Path) -> Case:
     """Read one case folder, checking its metadata and every body's sha256."""
+    folder, call_folder = path.name, path.parent.name
     path = _recovered(path)
     meta_path = path / META_FILE
     data = _read_meta(path)
     call = _text(data, "call", meta_path)
     if call not in CALLS:
         raise StoreError(f"{meta_path}: unknown call {call!r}")
+    if call != call_folder:
+        raise StoreError(f"{meta_path}: 'call' is {call!r} but the case lies in the folder "
+                         f"of {call_folder!r}")
+    name = _text(data, "case", meta_path, folder)
+    if name != folder:
+        raise StoreError(f"{meta_path}: 'case' is {name!r} but its folder is {folder!r}")
     formats_data = data.get("formats")
     if not isinstance(formats_data, dict) or not formats_data:
         raise StoreError(f"{meta_path}: 'formats' must be a non-empty object")
@@ -147,8 +154,15 @@ def load_case(path: Path) -> Case:
             raise StoreError(f"{meta_path}: bad format entry {key!r}")
         fmt = int(key)
         status = info.get("http_status", 200)
-        meta = FormatMeta(file=_text(info, "file", meta_path, BODY_FILES[fmt]),
-                          http_status=status if isinstance(status, int) else 200,
+        if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+            raise StoreError(f"{meta_path}: format {key}: 'http_status' must be an HTTP status "
+                             f"code, got {status!r}")
+        file = _text(info, "file", meta_path, BODY_FILES[fmt])
+        if file in ("", ".", "..") or Path(file).name != file or "\\" in file:
+            raise StoreError(f"{meta_path}: format {key}: 'file' must name a file in the case "
+                             f"folder, got {file!r}")
+        meta = FormatMeta(file=file,
+                          http_status=status,
                           content_type=_text(info, "content_type", meta_path, ""),
                           charset=_text(info, "charset", meta_path, "utf-8"),
                           sha256=_text(info, "sha256", meta_path, ""))
@@ -160,7 +174,7 @@ def load_case(path: Path) -> Case:
         if meta.sha256 and sha256(body) != meta.sha256:
             raise StoreError(f"{body_path}: sha256 does not match {META_FILE}")
         bodies[fmt], formats[fmt] = body, meta
-    return Case(call=call, name=_text(data, "case", meta_path, path.name), bodies=bodies,
+    return Case(call=call, name=name, bodies=bodies,
                 formats=formats, params=dict(params),
                 source=_text(data, "source", meta_path, "live"),
                 source_host=_text(data, "source_host", meta_path, ""),

@@ -76,3 +76,35 @@ def test_a_swap_cut_between_its_renames_still_reads_the_old_case(tmp_path: Path)
 def test_not_a_corpus(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="not a corpus folder"):
         load_corpus(tmp_path / "missing")
+
+
+def _edit_meta(folder: Path, edit: dict[str, object], fmt: str | None = None) -> None:
+    meta = json.loads((folder / "meta.json").read_text())
+    (meta["formats"][fmt] if fmt else meta).update(edit)
+    (folder / "meta.json").write_text(json.dumps(meta))
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    ({"http_status": "abc"}, r"format 0: 'http_status' must be an HTTP status code, got 'abc'"),
+    ({"http_status": True}, r"'http_status' must be an HTTP status code, got True"),
+    ({"file": "../../outside.txt"}, r"format 0: 'file' must name a file in the case folder"),
+    ({"file": "/etc/hostname"}, r"'file' must name a file in the case folder"),
+])
+def test_a_bad_format_entry_is_refused_not_replaced(tmp_path: Path, edit: dict[str, object],
+                                                    message: str) -> None:
+    folder = write_case(tmp_path, make_case("get_stat", "default", BODIES))
+    _edit_meta(folder, edit, fmt="0")
+    with pytest.raises(StoreError, match=message):
+        load_case(folder)
+
+
+def test_a_case_whose_meta_names_another_folder_is_refused(tmp_path: Path) -> None:
+    # drift --update writes a case back under its name: a mismatch would fork the corpus.
+    folder = write_case(tmp_path, make_case("get_stat", "default", BODIES))
+    _edit_meta(folder, {"case": "other"})
+    with pytest.raises(StoreError, match=r"'case' is 'other' but its folder is 'default'"):
+        load_case(folder)
+    _edit_meta(folder, {"case": "default", "call": "get_messages"})
+    with pytest.raises(StoreError, match=r"'call' is 'get_messages' but the case lies in the "
+                                         r"folder of 'get_stat'"):
+        load_case(folder)
