@@ -389,32 +389,40 @@ def _join(parts: list[str]) -> str:
 def line_writer(plan: RecordPlan) -> Writer:
     """For fmt=0 (``key = value, ...``) and fmt=1 (``a,b,...``): one record's line."""
     fmt = plan.fmt
-    checks: list[str] = []
+    # the texts that may hold neither a line break nor (fmt=1) a comma, and those that may
+    # hold no line break: each group is joined once and searched once per character
+    groups: dict[tuple[str, ...], list[str]] = {}
     for k, sp in enumerate(plan.slots):
         if sp.field.kind not in (Kind.TEXT, Kind.CODE):
             continue
         free = k == plan.free
-        bad = [] if free and plan.spec.multiline else [f"'\\n' in t{k}"]
+        bad: tuple[str, ...] = () if free and plan.spec.multiline else ("\\n",)
         if fmt == 1 and not free:
-            bad.append(f"',' in t{k}")
+            bad += (",",)
         if bad:
-            cond = " or ".join(bad)
-            checks.append(f"(t{k} is not None and ({cond}))" if sp.field.optional
-                          else f"({cond})")
+            text = f"('' if t{k} is None else t{k})" if sp.field.optional else f"t{k}"
+            groups.setdefault(bad, []).append(text)
+    checks: list[str] = []
+    joins: list[str] = []
+    for n, (bad, texts) in enumerate(groups.items()):
+        joined = texts[0] if len(texts) == 1 else f"_c{n}"
+        if len(texts) > 1:
+            joins.append(f"_c{n} = ''.join((" + ", ".join(texts) + ",))")
+        checks += [f"'{c}' in {joined}" for c in bad]
 
     def assemble(texts: list[str]) -> list[str]:
         parts = []
         for k, (sp, t) in enumerate(zip(plan.slots, texts, strict=True)):
             if fmt == 1:
-                if k:
-                    parts.append("','")
                 parts.append(f"('' if {t} is None else {t})" if sp.field.optional else t)
             elif sp.field.optional:
                 parts.append(f"('' if {t} is None else {', ' + sp.slot.wire + ' = '!r} + {t})")
             else:
                 parts.append(repr(("" if k == 0 else ", ") + f"{sp.slot.wire} = "))
                 parts.append(t)
-        out = [f"if {' or '.join(checks)}: return None"] if checks else []
+        out = [*joins, f"if {' or '.join(checks)}: return None"] if checks else []
+        if fmt == 1:
+            return [*out, "return ','.join((" + ", ".join(parts) + ",))"]
         return [*out, f"return {_join(parts)}"]
 
     return _writer(plan, assemble)
