@@ -46,3 +46,17 @@ def test_four_formats_agree(call: str, data: st.DataObject) -> None:
 def test_unknown_call_is_a_parse_error() -> None:
     with pytest.raises(ParseError, match="unknown call 'get_nothing'"):
         parse(b"", call="get_nothing")
+
+
+@pytest.mark.parametrize("fmt", [None, 0, 1])
+def test_an_empty_body_is_an_empty_list_in_the_line_formats(fmt: int | None) -> None:
+    # decisions.md, "Empty answers": an empty list is an empty body in fmt=0 and fmt=1.
+    assert parse(b"", call="get_stat", fmt=fmt) == []
+
+
+@pytest.mark.parametrize(("fmt", "empty_list"), [(2, b"<list>\n</list>"), (3, b"[]")])
+def test_an_empty_body_is_no_empty_list_in_xml_or_json(fmt: int, empty_list: bytes) -> None:
+    # There the empty list has a spelling of its own, so an empty body is a broken answer.
+    assert parse(empty_list, call="get_stat", fmt=fmt) == []
+    with pytest.raises(ParseError, match=rf"get_stat fmt={fmt}: line 1, column 1: empty body"):
+        parse(b"", call="get_stat", fmt=fmt)
