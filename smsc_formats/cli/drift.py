@@ -28,7 +28,7 @@ from ..edge.secrets import named_secrets, redact
 from ..edge.store import Case, StoreError, load_corpus, write_case
 from .common import fail
 from .record import credentials_from_env
-from .reporting import case_info, finish, ignore_rules, report_options
+from .reporting import case_info, check_output, finish, ignore_rules, report_options
 
 SKIPPED_SOURCES = frozenset({"documentation"})
 
@@ -82,6 +82,7 @@ def drift_command(directory: str, base_url: str, update: bool, max_wait: float |
     if not stored:
         fail(f"{directory}: no recorded cases to compare (documentation cases are skipped)", 2)
     ignore_rules(root)  # a bad ignore file is a usage error, found before any request
+    check_output(output)  # so is an --output that could not be written
     with tempfile.TemporaryDirectory(prefix="smsc-formats-drift-") as tmp:
         try:
             fresh = rerecord_all(stored, base_url, credentials, make_limiter(max_wait),

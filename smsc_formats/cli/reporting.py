@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -46,6 +47,18 @@ def ignore_rules(root: Path) -> list[Any]:
         return load_ignores(root)
     except IgnoreFileError as exc:
         fail(str(exc), 2)
+
+
+def check_output(output: str | None) -> None:
+    """An ``--output`` in a folder that is missing or not writable is a usage error (exit 2),
+    found before ``drift`` spends a minute re-recording."""
+    if output is None:
+        return
+    folder = Path(output).parent
+    if not folder.is_dir():
+        fail(f"{output}: No such file or directory", 2)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        fail(f"{output}: folder is not writable", 2)
 
 
 def finish(command: str, root: Path, cases: Sequence[CaseInfo], findings: Sequence[Finding],

@@ -246,3 +246,13 @@ def test_a_bad_base_url_is_a_usage_error_not_a_recording_failure(corpus: Path,
     assert "could not record" not in result.stderr
     assert "base URL" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_an_output_in_a_missing_folder_is_a_usage_error_before_any_request(
+        corpus: Path, tmp_path: Path) -> None:
+    # The server is unreachable: had drift re-recorded first, it would exit 3.
+    output = tmp_path / "no-such-folder" / "drift.xml"
+    result = _drift(corpus, f"http://127.0.0.1:{_closed_port()}", "--format", "junit",
+                    "--output", str(output))
+    assert result.exit_code == 2
+    assert result.stderr == f"smsc-formats: error: {output}: No such file or directory\n"
