@@ -62,15 +62,36 @@ class _Readable(Protocol):
     def read(self, size: int, /) -> bytes: ...
 
 
-def _byte_chunks(stream: _Readable | Iterable[bytes]) -> Iterator[bytes]:
+_BYTES = (bytes, bytearray, memoryview)
+
+
+def _byte_chunks(stream: _Readable | Iterable[bytes] | bytes | bytearray) -> Iterator[bytes]:
+    if isinstance(stream, _BYTES):  # a whole body (iterating it would give ints)
+        if stream:
+            yield bytes(stream)
+        return
     if hasattr(stream, "read"):
         read = stream.read
         while chunk := read(CHUNK):
-            yield bytes(chunk)
+            yield _chunk(chunk)
     else:
-        for chunk in stream:
+        for chunk in _iterable(stream):
             if chunk:
-                yield bytes(chunk)
+                yield _chunk(chunk)
+
+
+def _iterable(stream: object) -> Iterable[object]:
+    if isinstance(stream, str) or not isinstance(stream, Iterable):
+        raise TypeError(f"iter_parse reads bytes: pass a binary file (opened 'rb'), bytes "
+                        f"chunks or bytes, not {type(stream).__name__}")
+    return stream
+
+
+def _chunk(chunk: object) -> bytes:
+    if not isinstance(chunk, _BYTES):
+        raise TypeError(f"iter_parse reads bytes: got a {type(chunk).__name__} chunk (open "
+                        f"the file in binary mode, 'rb')")
+    return bytes(chunk)
 
 
 class _Text:
@@ -119,13 +140,16 @@ class _Text:
             yield text
 
 
-def iter_parse(stream: _Readable | Iterable[bytes], *, call: str, fmt: int | None,
-               charset: str | None = None, server_tz: tzinfo = MOSCOW) -> Iterator[Record]:
+def iter_parse(stream: _Readable | Iterable[bytes] | bytes | bytearray, *, call: str,
+               fmt: int | None, charset: str | None = None,
+               server_tz: tzinfo = MOSCOW) -> Iterator[Record]:
     """The records of a list body of ``call``, one at a time, as the stream delivers them.
 
-    Yields exactly the items of ``parse(body, call=call, fmt=fmt, charset=charset)``. Raises
-    :class:`ParseError` (with line and column) for a malformed body, after the records before
-    the fault; raises :class:`~smsc_formats.SmscApiError` for an error body.
+    ``stream`` is a binary file-like object (``read(n)`` gives bytes), an iterable of bytes
+    chunks, or a whole body as bytes; text is a :class:`TypeError`. Yields exactly the items
+    of ``parse(body, call=call, fmt=fmt, charset=charset)``. Raises :class:`ParseError` (with
+    line and column) for a malformed body, after the records before the fault; raises
+    :class:`~smsc_formats.SmscApiError` for an error body.
     """
     spec = call_spec(call)
     if not isinstance(spec.body, ListBody):

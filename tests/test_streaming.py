@@ -8,6 +8,7 @@ import tracemalloc
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,6 +28,7 @@ from smsc_formats.spec import CALLS, ListBody
 from smsc_formats.strategies import replies
 from smsc_formats.values import MOSCOW
 
+DATA = Path(__file__).parent / "data"
 LIST_CALLS = sorted(name for name, c in CALLS.items() if isinstance(c.body, ListBody))
 
 
@@ -152,3 +154,25 @@ def test_xml_entities_are_refused_when_streaming() -> None:
 def test_only_list_calls_stream() -> None:
     with pytest.raises(ParseError, match="iter_parse streams list calls"):
         list(iter_parse([b"{}"], call="get_price", fmt=3))
+
+
+def test_a_whole_body_as_bytes_is_one_chunk() -> None:
+    # Iterating a bytes object gives ints: the body must not be read as ints turned to bytes.
+    body = (DATA / "valid" / "get_answers" / "default.json").read_bytes()
+    expected = parse(body, call="get_answers", fmt=3)
+    assert expected
+    assert list(iter_parse(body, call="get_answers", fmt=3)) == expected
+    assert list(iter_parse(bytearray(body), call="get_answers", fmt=3)) == expected
+    assert list(iter_parse(b"[]", call="get_answers", fmt=3)) == []
+
+
+def test_text_instead_of_bytes_is_a_type_error_that_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "body.json"
+    path.write_bytes(b"[]")
+    with open(path, encoding="utf-8") as text_file, \
+            pytest.raises(TypeError, match=r"got a str chunk \(open the file in binary mode"):
+        list(iter_parse(text_file, call="get_answers", fmt=3))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"pass a binary file \(opened 'rb'\).*not str"):
+        list(iter_parse(str(path), call="get_answers", fmt=3))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"not int"):
+        list(iter_parse(12, call="get_answers", fmt=3))  # type: ignore[arg-type]
