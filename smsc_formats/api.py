@@ -43,6 +43,8 @@ def parse(body: bytes | str, *, call: str, fmt: int | None = None, charset: str 
     """
     spec = call_spec(call)
     _check_fmt(fmt, call)
+    if not isinstance(body, bytes | bytearray | str):
+        raise TypeError(f"parse reads a body as bytes or str, not {type(body).__name__}")
     try:
         text, _ = decode(body, charset, content_type)
     except ParseError as exc:

@@ -60,3 +60,10 @@ def test_an_empty_body_is_no_empty_list_in_xml_or_json(fmt: int, empty_list: byt
     assert parse(empty_list, call="get_stat", fmt=fmt) == []
     with pytest.raises(ParseError, match=rf"get_stat fmt={fmt}: line 1, column 1: empty body"):
         parse(b"", call="get_stat", fmt=fmt)
+
+
+@pytest.mark.parametrize("body", [None, 12, memoryview(b"[]")])
+def test_a_body_that_is_neither_bytes_nor_str_is_a_type_error_naming_its_type(
+        body: object) -> None:
+    with pytest.raises(TypeError, match=rf"bytes or str, not {type(body).__name__}$"):
+        parse(body, call="get_stat")  # type: ignore[arg-type]
