@@ -67,6 +67,9 @@ def _read(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise IgnoreFileError(f"{path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise IgnoreFileError(f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+                              f"offset {exc.start})") from None
     except OSError as exc:
         raise IgnoreFileError(f"{path}: {exc.strerror or exc}") from None
 

@@ -45,3 +45,11 @@ def test_bad_entries_name_the_file_and_entry(tmp_path: Path, text: str, message:
         load_ignores(tmp_path, pyproject=tmp_path / "none.toml")
     assert message in str(info.value)
     assert str(tmp_path / CORPUS_FILE) in str(info.value)
+
+
+def test_an_ignore_file_that_is_not_utf8_names_the_byte(tmp_path: Path) -> None:
+    # tomllib decodes the bytes itself; its UnicodeDecodeError once escaped as a traceback.
+    (tmp_path / CORPUS_FILE).write_bytes(b'ignore = [] # \xff')
+    with pytest.raises(IgnoreFileError, match=r"smsc-formats-ignore\.toml: not UTF-8 text "
+                                              r"\(byte 0xff at offset 14\)"):
+        load_ignores(tmp_path, pyproject=tmp_path / "none.toml")
