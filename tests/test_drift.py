@@ -216,11 +216,17 @@ def test_body_that_no_longer_parses() -> None:
 
 
 def test_formats_that_stop_agreeing() -> None:
-    new = _edit(NEW_STAT, 0, "currency = EUR", "currency = EUR, bonus = 1")
+    new = _edit(NEW_STAT, 0, "currency = EUR", "currency = USD")
     found = compare("get_stat", _bodies(OLD_STAT), new)
     finding = _only(found, "cross-format")
     assert (finding.fmt, finding.severity) == (0, "breaking")
     assert "$[0].currency" in finding.message
+
+
+def test_a_key_appended_to_one_format_is_an_added_field() -> None:
+    new = _edit(NEW_STAT, 0, "currency = EUR", "currency = EUR, bonus = 1")
+    finding = _only(compare("get_stat", _bodies(OLD_STAT), new), "field-added")
+    assert (finding.fmt, finding.path, finding.severity) == (0, "$[].bonus", "warning")
 
 
 def test_documented_optional_field_appearing_is_info() -> None:
