@@ -69,6 +69,8 @@ def simulate_command(host: str, port: int, seed: int, login: str | None, psw: st
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 2)
     previous = signal.signal(signal.SIGTERM, _stop)
+    # Also when started in the background of a script, where SIGINT comes in ignored.
+    signal.signal(signal.SIGINT, _stop)
     try:  # from here on, Ctrl-C or SIGTERM at any moment ends in a clean stop
         now = server.dataset.now
         hint = ("" if now.date() == today_in_server_tz()

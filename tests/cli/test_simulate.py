@@ -142,3 +142,20 @@ def test_bad_day_is_one_line_error() -> None:
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
         "smsc-formats: error: --day: expected a date dd.mm.yyyy, got '2027-03-02'"]
+
+
+def test_sigint_stops_it_when_started_in_the_background_of_a_script() -> None:
+    # `smsc-formats simulate &` in a script starts it with SIGINT ignored, as here.
+    proc = subprocess.Popen([*_command(), "--port", "0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        assert _first_line(proc).startswith("listening on http://127.0.0.1:")
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=START_TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=START_TIMEOUT)
+    assert proc.returncode == 0
+    assert err.endswith("stopped\n")
