@@ -149,6 +149,7 @@ class _Bar:
 def record_command(base_url: str, out: str, calls: tuple[str, ...], fmts: tuple[int, ...],
                    mode: str, charset: str, source: str, as_of: str | None,
                    params: tuple[str, ...], max_wait: float | None, quiet: bool) -> None:
+    from ..edge.http import FetchError, check_base_url
     from ..edge.ledger import Ledger, LedgerError, Limiter
     from ..edge.recorder import PlanError, RecordError, parse_overrides, record
     from ..edge.secrets import named_secrets, redact
@@ -160,6 +161,10 @@ def record_command(base_url: str, out: str, calls: tuple[str, ...], fmts: tuple[
         overrides = parse_overrides(params)
     except RecordError as exc:
         fail(redact(str(exc), secrets), 2)
+    try:
+        check_base_url(base_url)  # before --out is created
+    except FetchError as exc:
+        fail(str(exc), 2)
     _writable_folder(out)
     bar = _Bar(quiet)
     limiter = Limiter(Ledger.default(), sleep=bar.sleep, max_wait=max_wait)

@@ -122,6 +122,7 @@ def test_a_bad_base_url_exits_2_before_any_request(tmp_path: Path, base_url: str
     assert code == 2
     assert "base URL" in stderr
     assert stderr.count("\n") == 1
+    assert not (tmp_path / "c").exists()
 
 
 def test_an_out_folder_that_cannot_be_made_exits_2_before_any_request(tmp_path: Path) -> None:
