@@ -99,6 +99,8 @@ class _Bar:
                 self.echo(event.message)
         elif event.kind == "note":
             self.echo(f"note: {event.message}")
+        elif event.kind == "skip":
+            self.echo(f"skipped {event.message}")
 
     def show(self, label: str) -> None:
         self.label = label
@@ -186,6 +188,8 @@ def record_command(base_url: str, out: str, calls: tuple[str, ...], fmts: tuple[
     if not quiet:
         mismatched = sum(1 for c in cases if c.cross_format != "ok")
         tail = f", {mismatched} with formats that disagree" if mismatched else ""
+        if not cases:
+            tail = " (existing cases are kept: --mode new or all records them again)"
         click.echo(f"recorded {len(cases)} case(s) into {out}{tail}", err=True)
 
 

@@ -152,3 +152,16 @@ def test_progress_lines_show_the_limiter_wait(capsys: pytest.CaptureFixture[str]
     assert capsys.readouterr().err == ("waiting 62 s (get_stat: rate limit)\n"
                                        "get_stat/default fmt 3\n")
 
+
+
+def test_a_second_run_says_what_it_skipped_and_how_to_record_again(
+        sim: SimulatorServer, tmp_path: Path) -> None:
+    out = tmp_path / "corpus"
+    args = ["record", "--base-url", sim.base_url, "--out", str(out), "--as-of", AS_OF,
+            "--call", "get_price", "--fmt", "0"]
+    assert _run(args, _env(tmp_path))[0] == 0
+    code, _, stderr = _run(args, _env(tmp_path))
+    assert code == 0
+    assert "skipped get_price/default: already recorded\n" in stderr
+    assert stderr.endswith(f"recorded 0 case(s) into {out} (existing cases are kept: --mode "
+                           f"new or all records them again)\n")
