@@ -229,6 +229,7 @@ def write_case(root: Path, case: Case) -> Path:
     target = call_dir / case.name
     call_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{case.name}.tmp-", dir=call_dir))
+    tmp.chmod(call_dir.stat().st_mode & 0o777)  # mkdtemp makes it 0700; match its call folder
     try:
         for fmt, body in sorted(case.bodies.items()):
             _write_file(tmp / BODY_FILES[fmt], body)

@@ -108,3 +108,12 @@ def test_a_case_whose_meta_names_another_folder_is_refused(tmp_path: Path) -> No
     with pytest.raises(StoreError, match=r"'call' is 'get_messages' but the case lies in the "
                                          r"folder of 'get_stat'"):
         load_case(folder)
+
+
+def test_a_written_case_folder_gets_the_modes_of_its_call_folder(tmp_path: Path) -> None:
+    # The temporary folder a case is written in comes from mkdtemp (0700); once renamed into
+    # place it is the case folder, which others (CI, a replay server) must be able to read.
+    (tmp_path / "get_stat").mkdir(mode=0o755)
+    (tmp_path / "get_stat").chmod(0o755)
+    folder = write_case(tmp_path, make_case("get_stat", "default", BODIES))
+    assert folder.stat().st_mode & 0o777 == 0o755
