@@ -38,19 +38,30 @@ def label_of(content_type: str | None) -> str | None:
     return m.group(1) if m else None
 
 
+def declared_charset(head: bytes) -> str | None:
+    """The charset an XML declaration at the start of ``head`` names, if there is one.
+
+    An unknown name is a ParseError pointing at it.
+    """
+    declared = _XML_ENCODING.match(head[:200])
+    if declared is None:
+        return None
+    try:
+        return canonical_name(declared.group(1).decode("ascii"))
+    except ParseError as exc:
+        start = declared.start(1)
+        line = head.count(b"\n", 0, start) + 1
+        raise ParseError(f"the XML declaration names an {exc.msg}", line=line,
+                         col=start - (head.rfind(b"\n", 0, start) + 1) + 1) from None
+
+
 def choose(body: bytes, charset: str | None = None, content_type: str | None = None) -> str:
     """The charset to decode ``body`` with, by the chain above."""
     if charset:
         return canonical_name(charset)
-    declared = _XML_ENCODING.match(body[:200])
+    declared = declared_charset(body)
     if declared:
-        try:
-            return canonical_name(declared.group(1).decode("ascii"))
-        except ParseError as exc:
-            start = declared.start(1)
-            line = body.count(b"\n", 0, start) + 1
-            raise ParseError(f"the XML declaration names an {exc.msg}", line=line,
-                             col=start - (body.rfind(b"\n", 0, start) + 1) + 1) from None
+        return declared
     try:
         body.decode("utf-8")
         return "utf-8"

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import codecs as _codecs
 import json
-import re
 from collections.abc import Iterable, Iterator
 from datetime import tzinfo
 from decimal import Decimal
@@ -39,7 +38,7 @@ from typing import Any, Protocol
 from lxml import etree
 
 from .api import call_spec, parse
-from .charset import canonical_name, detect_format
+from .charset import canonical_name, declared_charset, detect_format
 from .codecs import CODECS, fast, fmt2_xml
 from .codecs.lines import LineCodec
 from .codecs.plan import record_plan
@@ -53,8 +52,6 @@ CHUNK = 64 * 1024
 HEAD = 4096
 """Bodies shorter than this are parsed whole (error bodies are always shorter)."""
 
-_XML_ENCODING_BYTES = re.compile(
-    rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
 _JSON_SPACE = " \t\n\r"
 
 
@@ -203,12 +200,12 @@ _GO: Any = object()
 def _charset(head: bytes, charset: str | None) -> str | None:
     if charset:
         return canonical_name(charset)
-    declared = _XML_ENCODING_BYTES.match(head[:200])
+    try:
+        declared = declared_charset(head)
+    except ParseError:
+        return None  # parse says what is wrong with the declaration
     if declared:
-        try:
-            return canonical_name(declared.group(1).decode("ascii"))
-        except ParseError:
-            return None  # parse says what is wrong with the declaration
+        return declared
     try:
         _codecs.getincrementaldecoder("utf-8")("strict").decode(head, False)
         return "utf-8"

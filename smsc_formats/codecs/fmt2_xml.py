@@ -20,7 +20,7 @@ from ..model import ApiError, Price
 from ..spec import CallSpec, Form, ListBody, OneOrListBody, Place, RecordBody, RecordSpec
 from ..values import ValueProblem, reader, writer
 from . import fast
-from .plan import MISSING, RecordPlan, build_sections, check_type, record_plan
+from .plan import MISSING, RecordPlan, build_sections, check_type, record_plan, write_value
 
 fmt = 2
 
@@ -210,7 +210,7 @@ class XmlCodec:
             lines.append(self._list(getattr(reply, section.name), section.name,
                                     record_plan(section.record, fmt, tz)))
         if reply.mail is not None:
-            mail = _write(writer(body.tail.kind, Form.VALUE, tz), reply.mail, body.tail.name)
+            mail = write_value(writer(body.tail.kind, Form.VALUE, tz), reply.mail, body.tail.name)
             lines.append(f"<{body.tail.name}>{_text(mail, body.tail.name)}</{body.tail.name}>")
         lines.append(f"</{body.xml_root}>")
         return "\n".join(lines)
@@ -234,7 +234,7 @@ class XmlCodec:
                 if not sp.field.optional:
                     raise EmitError(f"{name} is None")
                 continue
-            raw = _write(sp.write, value, name)
+            raw = write_value(sp.write, value, name)
             if sp.slot.place is Place.ATTRIBUTE:
                 attrs.append(f' {sp.slot.wire}="{_attribute(raw, name)}"')
             elif sp.slot.place is Place.TEXT:
@@ -245,12 +245,6 @@ class XmlCodec:
             return "\n".join([f"<{tag}{''.join(attrs)}>", *children, f"</{tag}>"])
         return f"<{tag}{''.join(attrs)}>{text}</{tag}>"
 
-
-def _write(write: Callable[[Any], str], value: Any, name: str) -> str:
-    try:
-        return write(value)
-    except ValueProblem as exc:
-        raise EmitError(f"{name}: {exc}") from None
 
 
 def _text(value: str, name: str) -> str:

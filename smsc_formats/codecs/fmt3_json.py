@@ -19,7 +19,7 @@ from ..model import ApiError, Price
 from ..spec import CallSpec, Form, JsonType, ListBody, OneOrListBody, RecordBody, RecordSpec
 from ..values import ValueProblem, json_reader, writer
 from . import fast
-from .plan import MISSING, RecordPlan, build_sections, check_type, record_plan
+from .plan import MISSING, RecordPlan, build_sections, check_type, record_plan, write_value
 
 fmt = 3
 
@@ -149,7 +149,7 @@ class JsonCodec:
                    + self._array(list(getattr(reply, s.name)), record_plan(s.record, fmt, tz))
                    for s in body.sections]
         if reply.mail is not None:
-            mail = _write(writer(body.tail.kind, Form.VALUE, tz), reply.mail, body.tail.name)
+            mail = write_value(writer(body.tail.kind, Form.VALUE, tz), reply.mail, body.tail.name)
             members.append(f'"{body.tail.name}": {_string(mail)}')
         return _object(members)
 
@@ -170,7 +170,7 @@ class JsonCodec:
                 if not sp.field.optional:
                     raise EmitError(f"{name} is None")
                 continue
-            raw = _write(sp.write, value, name)
+            raw = write_value(sp.write, value, name)
             members.append(f'"{sp.slot.wire}": '
                            + (raw if sp.slot.json is JsonType.NUMBER else _string(raw)))
         return _object(members)
@@ -183,12 +183,6 @@ def _object(members: list[str]) -> str:
 def _string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
-
-def _write(write: Callable[[Any], str], value: Any, name: str) -> str:
-    try:
-        return write(value)
-    except ValueProblem as exc:
-        raise EmitError(f"{name}: {exc}") from None
 
 
 def _kind(value: Any) -> str:

@@ -28,7 +28,7 @@ from ..spec import (
 )
 from ..values import ValueProblem, reader, writer
 from . import fast
-from .plan import MISSING, RecordPlan, build_sections, check_type, record_plan
+from .plan import MISSING, RecordPlan, build_sections, check_type, record_plan, write_value
 
 
 class Dialect(Protocol):
@@ -313,7 +313,7 @@ class LineCodec:
         out = [self._line(r, record_plan(s.record, self.fmt, tz))
                for s in body.sections for r in getattr(reply, s.name)]
         if reply.mail is not None:
-            raw = _write(writer(body.tail.kind, Form.VALUE, tz), reply.mail, body.tail.name)
+            raw = write_value(writer(body.tail.kind, Form.VALUE, tz), reply.mail, body.tail.name)
             out.append(self.dialect.tail_join(body.tail, raw))
         return "\n".join(out)
 
@@ -333,19 +333,13 @@ class LineCodec:
                     raise EmitError(f"{plan.spec.name}.{sp.field.name} is None")
                 raw.append(None)
                 continue
-            text = _write(sp.write, value, f"{plan.spec.name}.{sp.field.name}")
+            text = write_value(sp.write, value, f"{plan.spec.name}.{sp.field.name}")
             if "\n" in text and not (i == plan.free and plan.spec.multiline):
                 raise EmitError(f"{plan.spec.name}.{sp.field.name}: a line break cannot be "
                                 f"written in fmt={self.fmt} outside the message")
             raw.append(text)
         return self.dialect.join(plan, raw)
 
-
-def _write(write: Callable[[Any], str], value: Any, name: str) -> str:
-    try:
-        return write(value)
-    except ValueProblem as exc:
-        raise EmitError(f"{name}: {exc}") from None
 
 
 def _at(call: str, fmt: int, line: int, col: int) -> Callable[[str], ParseError]:

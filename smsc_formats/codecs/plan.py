@@ -99,6 +99,14 @@ def build_sections(body: SectionsBody, lists: Sequence[Sequence[Any]], tail: Any
     return model(**values)  # type: ignore[no-any-return]
 
 
+def write_value(write: Writer, value: Any, name: str) -> str:
+    """One model value as wire text; a value its writer refuses is an EmitError naming it."""
+    try:
+        return write(value)
+    except ValueProblem as exc:
+        raise EmitError(f"{name}: {exc}") from None
+
+
 def check_type(value: Any, spec: RecordSpec) -> None:
     """Refuse to emit a value that is not a ``spec`` record (say which type was expected)."""
     if type(value).__name__ != spec.name or type(value) is not MODELS[spec.name]:
@@ -106,4 +114,4 @@ def check_type(value: Any, spec: RecordSpec) -> None:
 
 
 __all__ = ["MISSING", "RecordPlan", "SlotPlan", "ValueProblem", "build_sections", "check_type",
-           "record_plan"]
+           "record_plan", "write_value"]
