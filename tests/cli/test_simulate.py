@@ -20,6 +20,7 @@ from smsc_formats.cli import main
 
 LOGIN, PSW, APIKEY = "cli-user-xyz", "cli-pass-9876", "cli-key-abcdef"
 START_TIMEOUT = 20.0
+PINNED_DAY = "24.11.2026"  # any fixed day: the banner must name the day it was given
 """A bound on waiting for the server to come up (not a timing assertion)."""
 
 
@@ -37,7 +38,8 @@ def _first_line(proc: subprocess.Popen[str]) -> str:
 @pytest.fixture
 def running() -> Iterator[tuple[subprocess.Popen[str], str]]:
     env = {**os.environ, "SMSC_LOGIN": LOGIN, "SMSC_PSW": PSW, "SMSC_APIKEY": APIKEY}
-    proc = subprocess.Popen([*_command(), "--port", "0", "--seed", "3"], env=env,
+    proc = subprocess.Popen([*_command(), "--port", "0", "--seed", "3", "--day", PINNED_DAY],
+                            env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = _first_line(proc)
@@ -71,7 +73,7 @@ def test_serves_with_env_credentials_and_stops_on_sigint(
     out, err = proc.communicate(timeout=START_TIMEOUT)
     assert proc.returncode == 0
     assert "Traceback" not in err
-    assert "data pinned to 24.11.2026 " in err.splitlines()[0]
+    assert f"data pinned to {PINNED_DAY} " in err.splitlines()[0]
     assert "GET /sys/get.php get_stat fmt=3 200" in err
     assert "GET /sys/get.php get_price fmt=0 200 error=2" in err
     for secret in (LOGIN, PSW, APIKEY):
@@ -121,17 +123,23 @@ def test_data_follows_today_or_the_pinned_day() -> None:
     from datetime import datetime, timedelta, timezone
 
     env = {**os.environ, "SMSC_LOGIN": LOGIN, "SMSC_PSW": PSW}
-    for args, day in (([], datetime.now(timezone(timedelta(hours=3))).strftime("%d.%m.%Y")),
-                      (["--day", "02.03.2027"], "02.03.2027")):
+    def moscow_day() -> str:
+        return datetime.now(timezone(timedelta(hours=3))).strftime("%d.%m.%Y")
+
+    for args, pinned in (([], None), (["--day", "02.03.2027"], "02.03.2027")):
+        # Without --day the simulator takes today, read from the same clock as this test:
+        # the days before and after the start bracket it, so midnight cannot flake.
+        before = moscow_day()
         proc = subprocess.Popen([*_command(), "--port", "0", *args], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             base = _first_line(proc).split()[-1]
+            days = {pinned} if pinned else {before, moscow_day()}
             body = _get(f"{base}/sys/get.php", get_answers="1", fmt="3", login=LOGIN, psw=PSW)
             received = parse(body, call="get_answers", fmt=3)
             assert isinstance(received, list)
             assert isinstance(received[0], IncomingMessage)
-            assert received[0].received.strftime("%d.%m.%Y") == day
+            assert received[0].received.strftime("%d.%m.%Y") in days
         finally:
             proc.send_signal(signal.SIGINT)
             proc.communicate(timeout=START_TIMEOUT)
