@@ -39,7 +39,7 @@ def parse(body: bytes | str, *, call: str, fmt: int | None = None, charset: str 
     the charset chain decides (XML declaration, the bytes, then ``content_type``). An error
     body of any format is recognised whatever ``fmt`` says, and returned as an
     :class:`ApiError`. With ``strict=True`` every conformance finding (see
-    :func:`smsc_formats.conformance.check_body`) raises too.
+    :func:`smsc_formats.checks.conformance.check_body`) raises too.
     """
     spec = call_spec(call)
     _check_fmt(fmt, call)
@@ -51,7 +51,7 @@ def parse(body: bytes | str, *, call: str, fmt: int | None = None, charset: str 
         raise exc.located(call=call, fmt=fmt) from None
     reply = _decode(text, spec, fmt, server_tz)
     if strict:
-        from .conformance import check_text
+        from .checks.conformance import check_text
 
         findings = check_text(text, call=call, fmt=fmt, server_tz=server_tz)
         if findings:

@@ -23,7 +23,7 @@ def _modules_after(statement: str) -> set[str]:
 @pytest.mark.parametrize("statement", [
     "import smsc_formats",
     "from smsc_formats import parse, emit, to_canonical, from_canonical, sniff",
-    "import smsc_formats.request, smsc_formats.conformance",
+    "import smsc_formats.request, smsc_formats.checks.conformance",
 ])
 def test_the_library_imports_lightly(statement: str) -> None:
     loaded = _modules_after(statement)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from ..conformance import Finding, check_body, check_case
+from ..checks.conformance import Finding, check_body, check_case
 from ..edge.store import StoreError, load_corpus
 from .common import fail
 from .reporting import case_info, finish, report_options

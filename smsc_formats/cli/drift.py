@@ -2,7 +2,7 @@
 
 Each recorded case of the corpus is re-recorded through the recorder (same parameters,
 formats and charset, same rate limits and redaction) into a temporary folder and compared
-structurally with the stored one (see :mod:`smsc_formats.drift`). Cases transcribed from the
+structurally with the stored one (see :mod:`smsc_formats.checks.drift`). Cases transcribed from the
 documentation (``source: documentation``) are not requests anyone made, so they are skipped.
 
 Exit codes: 0 no drift at or above ``--fail-on``, 1 drift, 2 usage or file errors, 3 the server
@@ -20,8 +20,8 @@ from typing import Any
 
 import click
 
-from ..conformance import Finding
-from ..drift import compare
+from ..checks.conformance import Finding
+from ..checks.drift import compare
 from ..edge.ledger import Ledger, LedgerError, Limiter
 from ..edge.recorder import Event, PlanError, RecordError, rerecord_all
 from ..edge.secrets import named_secrets, redact

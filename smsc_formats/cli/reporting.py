@@ -10,11 +10,11 @@ from typing import Any, TypeVar
 
 import click
 
-from ..conformance import SEVERITIES, Finding
+from ..checks.conformance import SEVERITIES, Finding
+from ..checks.ignore import apply_ignores
+from ..checks.report import FORMATS, CaseInfo, Report, render, summary
 from ..edge.ignore import IgnoreFileError, load_ignores
 from ..edge.store import BODY_FILES, Case
-from ..ignore import apply_ignores
-from ..report import FORMATS, CaseInfo, Report, render, summary
 from .common import fail
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -10,11 +10,11 @@ from types import FrameType
 
 import click
 
-from ..edge.drifts import DRIFTS
 from ..edge.recorder import today_in_server_tz
 from ..edge.simulator import SimulatorConfig, start_simulator
 from ..errors import RequestError
 from ..request import parse_date
+from ..sim.drifts import DRIFTS
 from .common import fail
 
 

@@ -13,7 +13,7 @@ Both hold the same list::
 
 ``expires`` is a TOML date (or a ``"YYYY-MM-DD"`` string) and may be left out. The
 ``pyproject.toml`` used is the first one found from the corpus folder upwards, or in the current
-folder. Matching is pure and lives in :mod:`smsc_formats.ignore`.
+folder. Matching is pure and lives in :mod:`smsc_formats.checks.ignore`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..ignore import IgnoreRule
+from ..checks.ignore import IgnoreRule
 
 CORPUS_FILE = "smsc-formats-ignore.toml"
 

@@ -19,12 +19,12 @@ from click.testing import CliRunner, Result
 
 from smsc_formats.cli import drift as drift_cli
 from smsc_formats.cli import main
-from smsc_formats.edge.drifts import DRIFTS
 from smsc_formats.edge.ledger import Ledger, Limiter
 from smsc_formats.edge.recorder import record
 from smsc_formats.edge.simulator import SimulatorConfig, SimulatorServer, start_simulator
 from smsc_formats.edge.store import load_corpus, write_case
 from smsc_formats.request import Credentials
+from smsc_formats.sim.drifts import DRIFTS
 from smsc_formats.spec import CALLS
 
 LOGIN, PSW = "drift-user", "drift-pass-31415"

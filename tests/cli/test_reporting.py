@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from smsc_formats.checks.conformance import Finding
+from smsc_formats.checks.report import CaseInfo
 from smsc_formats.cli.reporting import check_output, finish
-from smsc_formats.conformance import Finding
-from smsc_formats.report import CaseInfo
 
 CASES = [CaseInfo("get_stat", "default", {3: "fixtures/get_stat/default/fmt3.json"})]
 WARNING = Finding("get_stat", 3, "$[0].sms", "sms: number, documented as a string", "warning",

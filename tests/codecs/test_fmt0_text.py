@@ -67,7 +67,7 @@ def test_keys_the_page_does_not_list_after_the_last_field_are_passed_over() -> N
     from decimal import Decimal
 
     from smsc_formats import StatRow
-    from smsc_formats.conformance import check_body
+    from smsc_formats.checks.conformance import check_body
 
     body = b"login = demo, sms = 3, credit = 1.50, debit = 0, currency = RUB, bonus = 5, x = a, b"
     assert parse(body, call="get_stat", fmt=0) == [

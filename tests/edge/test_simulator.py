@@ -14,7 +14,6 @@ import pytest
 
 from smsc_formats import ApiError, OperatorInfo, PhoneOperatorInfo, ShortLink, parse
 from smsc_formats.canonical import to_canonical
-from smsc_formats.edge.dataset import ANSWERS, APIKEY_ACCOUNT, Dataset
 from smsc_formats.edge.simulator import (
     Simulator,
     SimulatorConfig,
@@ -22,6 +21,7 @@ from smsc_formats.edge.simulator import (
     start_simulator,
 )
 from smsc_formats.model import MODELS
+from smsc_formats.sim.dataset import ANSWERS, APIKEY_ACCOUNT, Dataset
 from smsc_formats.spec import CALLS, ListBody, OneOrListBody, RecordBody, SectionsBody
 
 LOGIN, PSW, APIKEY = "tester", "s3cret-pass", "key-0123456789"

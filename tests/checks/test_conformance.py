@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from smsc_formats import ParseError, parse
-from smsc_formats.conformance import Finding, check_body, check_case, check_text
+from smsc_formats.checks.conformance import Finding, check_body, check_case, check_text
 
-DATA = Path(__file__).parent / "data" / "valid"
+DATA = Path(__file__).parents[1] / "data" / "valid"
 EXT = {".txt": 0, ".csv": 1, ".xml": 2, ".json": 3}
 
 STAT = {

@@ -6,11 +6,11 @@ from collections.abc import Mapping
 
 import pytest
 
-from smsc_formats.conformance import Finding
-from smsc_formats.drift import compare
-from smsc_formats.edge.dataset import LINKS
-from smsc_formats.edge.drifts import DRIFTS
-from smsc_formats.edge.simulator import Simulator, SimulatorConfig
+from smsc_formats.checks.conformance import Finding
+from smsc_formats.checks.drift import compare
+from smsc_formats.sim.dataset import LINKS
+from smsc_formats.sim.drifts import DRIFTS
+from smsc_formats.sim.handler import Simulator, SimulatorConfig
 from smsc_formats.spec import CALLS, Kind
 
 Bodies = dict[int, tuple[bytes, str | None]]

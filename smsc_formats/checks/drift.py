@@ -48,13 +48,13 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
-from .api import call_spec, emit, parse
-from .charset import decode
+from ..api import call_spec, emit, parse
+from ..charset import decode
+from ..errors import EmitError, ParseError
+from ..model import ApiError
+from ..spec import FORMATS, Field, Form, Kind, RecordSpec, Slot
+from ..values import MOSCOW, SHAPES
 from .conformance import Finding, check_case, parse_all, reference_format
-from .errors import EmitError, ParseError
-from .model import ApiError
-from .spec import FORMATS, Field, Form, Kind, RecordSpec, Slot
-from .values import MOSCOW, SHAPES
 from .wire import RawRecord, View, expected, view
 
 Bodies = Mapping[int, tuple[bytes, str | None]]

@@ -7,8 +7,17 @@ import json
 import pytest
 from lxml import etree
 
-from smsc_formats.conformance import Finding
-from smsc_formats.report import CaseInfo, Report, as_json, github, junit, render, summary, table
+from smsc_formats.checks.conformance import Finding
+from smsc_formats.checks.report import (
+    CaseInfo,
+    Report,
+    as_json,
+    github,
+    junit,
+    render,
+    summary,
+    table,
+)
 
 CASES = [
     CaseInfo("get_stat", "default", {f: f"fixtures/get_stat/default/fmt{f}.x" for f in range(4)},

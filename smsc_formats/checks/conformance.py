@@ -41,15 +41,15 @@ from datetime import tzinfo
 from decimal import Decimal
 from typing import Any
 
-from .api import call_spec, emit, match_error, parse
-from .canonical import to_canonical
-from .charset import decode, detect_format
-from .codecs import fmt2_xml
-from .codecs.plan import record_plan
-from .errors import EmitError, ParseError, position
-from .model import ApiError, Reply
-from .spec import Form, JsonType, Kind, ListBody, OneOrListBody, Place, RecordBody, RecordSpec
-from .values import MOSCOW, SHAPES, ValueProblem, describe, reader
+from ..api import call_spec, emit, match_error, parse
+from ..canonical import to_canonical
+from ..charset import decode, detect_format
+from ..codecs import fmt2_xml
+from ..codecs.plan import record_plan
+from ..errors import EmitError, ParseError, position
+from ..model import ApiError, Reply
+from ..spec import Form, JsonType, Kind, ListBody, OneOrListBody, Place, RecordBody, RecordSpec
+from ..values import MOSCOW, SHAPES, ValueProblem, describe, reader
 from .wire import Expected, RawRecord, View, expected, expected_error, expected_root, view
 from .wire import strip_indices as strip_indices
 

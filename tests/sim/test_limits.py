@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 
-from smsc_formats.edge.sim_limits import ServerLimits
+from smsc_formats.sim.limits import ServerLimits
 from smsc_formats.spec import CALLS, RateLimit
 
 

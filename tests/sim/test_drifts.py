@@ -11,8 +11,8 @@ import pytest
 from lxml import etree
 
 from smsc_formats import ApiError, ParseError, parse
-from smsc_formats.edge.drifts import DRIFTS
-from smsc_formats.edge.simulator import Simulator, SimulatorConfig
+from smsc_formats.sim.drifts import DRIFTS
+from smsc_formats.sim.handler import Simulator, SimulatorConfig
 from smsc_formats.spec import (
     CALLS,
     JsonType,

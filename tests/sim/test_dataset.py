@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from smsc_formats import ApiError, OperatorInfo, PhoneOperatorInfo, emit, parse
-from smsc_formats.edge.dataset import ANSWERS, BASE_NOW, Dataset, make_dataset
+from smsc_formats.sim.dataset import ANSWERS, BASE_NOW, Dataset, make_dataset
 from smsc_formats.spec import CALLS, Field, Kind
 
 SEEDS = range(12)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from smsc_formats.conformance import Finding
-from smsc_formats.ignore import IgnoreRule, apply_ignores
+from smsc_formats.checks.conformance import Finding
+from smsc_formats.checks.ignore import IgnoreRule, apply_ignores
 
 FINDING = Finding("get_stat", 3, "$[4].bonus", "key 'bonus' added", "warning", "field-added")
 OTHER = Finding("get_stat", 2, "$[0].bonus", "element <bonus> added", "warning", "field-added")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from smsc_formats.checks.wire import expected, strip_indices, view
 from smsc_formats.spec import CALLS
-from smsc_formats.wire import expected, strip_indices, view
 
 ANSWER0 = ("id = 1, received = 24.11.2026 13:05:09, phone = 79991234567, "
            "message = hi, to_phone = x, there, to_phone = 79990001122, sent = 24.11.2026 13:05:09")

@@ -19,12 +19,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .api import call_spec, match_error
-from .codecs import fmt1_csv, fmt2_xml
-from .codecs.plan import RecordPlan, record_plan
-from .errors import ParseError
-from .model import ApiError
-from .spec import (
+from ..api import call_spec, match_error
+from ..codecs import fmt1_csv, fmt2_xml
+from ..codecs.plan import RecordPlan, record_plan
+from ..errors import ParseError
+from ..model import ApiError
+from ..spec import (
     CallSpec,
     Field,
     ListBody,
