@@ -45,12 +45,21 @@ _WHAT = {
     (Kind.INSTANT, Form.DATE): "a date DD.MM.YYYY hh:mm:ss",
     (Kind.INSTANT, Form.TIMESTAMP): "a Unix timestamp",
     (Kind.TZ, Form.VALUE): "a UTC offset in hours",
+    (Kind.TEXT, Form.VALUE): "text",
+    (Kind.CODE, Form.VALUE): "text",
 }
+
+
+def _pair(kind: Kind, form: Form) -> tuple[Kind, Form]:
+    """The (kind, form) the tables are keyed by: only instants have more than one form."""
+    if kind is not Kind.INSTANT and form is not Form.VALUE:
+        raise ValueProblem(f"a {kind.value} field has no {form.value} form")
+    return kind, form
 
 
 def describe(kind: Kind, form: Form) -> str:
     """What a value of this kind and form looks like, in plain words."""
-    return _WHAT.get((kind, form), "text")
+    return _WHAT[_pair(kind, form)]
 
 
 def _shown(text: str) -> str:
@@ -88,17 +97,23 @@ def _timestamp_reader(tz: tzinfo) -> Callable[[str], datetime]:
     return convert
 
 
+_READERS: dict[tuple[Kind, Form], Callable[[tzinfo], Reader]] = {
+    (Kind.INT, Form.VALUE): lambda tz: _checked(Kind.INT, Form.VALUE, int),
+    (Kind.MONEY, Form.VALUE): lambda tz: _checked(Kind.MONEY, Form.VALUE, Decimal),
+    (Kind.INSTANT, Form.DATE): lambda tz: _checked(Kind.INSTANT, Form.DATE, _date_reader(tz)),
+    (Kind.INSTANT, Form.TIMESTAMP):
+        lambda tz: _checked(Kind.INSTANT, Form.TIMESTAMP, _timestamp_reader(tz)),
+    (Kind.TZ, Form.VALUE): lambda tz: _checked(Kind.TZ, Form.VALUE, int),
+    (Kind.TEXT, Form.VALUE): lambda tz: str,
+    (Kind.CODE, Form.VALUE): lambda tz: str,
+}
+"""Per (kind, form), the maker of its wire-text reader; complete over Kind (a test checks)."""
+
+
 @cache
 def reader(kind: Kind, form: Form, tz: tzinfo = MOSCOW) -> Reader:
     """The function that turns one wire text of this kind and form into a model value."""
-    if kind in (Kind.TEXT, Kind.CODE):
-        return str
-    if kind is Kind.INSTANT:
-        convert = _timestamp_reader(tz) if form is Form.TIMESTAMP else _date_reader(tz)
-        return _checked(kind, form, convert)
-    if kind is Kind.MONEY:
-        return _checked(kind, Form.VALUE, Decimal)
-    return _checked(kind, Form.VALUE, int)
+    return _READERS[_pair(kind, form)](tz)
 
 
 def _instant(value: Any, tz: tzinfo) -> datetime:
@@ -143,16 +158,22 @@ def _write_text(value: Any) -> str:
     return value
 
 
+_WRITERS: dict[tuple[Kind, Form], Callable[[tzinfo], Writer]] = {
+    (Kind.INT, Form.VALUE): lambda tz: _write_int,
+    (Kind.MONEY, Form.VALUE): lambda tz: _write_money,
+    (Kind.INSTANT, Form.DATE): _date_writer,
+    (Kind.INSTANT, Form.TIMESTAMP): _timestamp_writer,
+    (Kind.TZ, Form.VALUE): lambda tz: _write_int,
+    (Kind.TEXT, Form.VALUE): lambda tz: _write_text,
+    (Kind.CODE, Form.VALUE): lambda tz: _write_text,
+}
+"""Per (kind, form), the maker of its wire-text writer; complete over Kind (a test checks)."""
+
+
 @cache
 def writer(kind: Kind, form: Form, tz: tzinfo = MOSCOW) -> Writer:
     """The function that spells one model value of this kind and form as wire text."""
-    if kind is Kind.INSTANT:
-        return _timestamp_writer(tz) if form is Form.TIMESTAMP else _date_writer(tz)
-    if kind is Kind.MONEY:
-        return _write_money
-    if kind in (Kind.INT, Kind.TZ):
-        return _write_int
-    return _write_text
+    return _WRITERS[_pair(kind, form)](tz)
 
 
 _MAX_DIGITS = 100
