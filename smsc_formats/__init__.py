@@ -6,6 +6,8 @@ exactly as the server does. Importing this package pulls in neither click, pytes
 hypothesis.
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
 from .api import emit, parse, unwrap
 from .canonical import from_canonical, to_canonical
 from .charset import sniff
@@ -29,6 +31,12 @@ from .spec import CALLS, FORMATS
 from .streaming import iter_parse
 from .values import MOSCOW
 
+try:
+    __version__ = version("smsc-formats")
+    """The installed distribution's version (from its metadata, so there is one source)."""
+except PackageNotFoundError:  # a source tree on sys.path, not installed
+    __version__ = "0+unknown"
+
 __all__ = [
     "CALLS",
     "FORMATS",
@@ -50,6 +58,7 @@ __all__ = [
     "SmscApiError",
     "SmscFormatsError",
     "StatRow",
+    "__version__",
     "emit",
     "from_canonical",
     "iter_parse",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import textwrap
 
 import click
 from tabulate import tabulate
@@ -12,7 +14,7 @@ from ..api import emit, parse
 from ..canonical import from_canonical, to_canonical
 from ..charset import decode, detect_format
 from ..errors import SmscFormatsError
-from ..spec import CALLS, FORMAT_NAMES
+from ..spec import CALLS, FORMAT_NAMES, Field, RateLimit, RecordSpec
 from .common import CALL_CHOICE, FMT_CHOICE, describe_error, fail, read_input
 
 
@@ -66,29 +68,81 @@ def emit_command(call: str, fmt: int, charset: str, file: str) -> None:
 @click.command("spec")
 @click.argument("call", type=CALL_CHOICE, required=False)
 def spec_command(call: str | None) -> None:
-    """Show each call's fields per format: wire name, position, JSON type, free text."""
+    """Show each call's fields per format: wire name, position, JSON type, free text.
+
+    A table wider than the terminal ($COLUMNS, else 80 when not a terminal) is shown with one
+    row per field and format instead of one column per format.
+    """
+    width = shutil.get_terminal_size((80, 24)).columns
     for spec in [CALLS[call]] if call else list(CALLS.values()):
-        click.echo(f"{spec.name}  ({spec.path}?{spec.selector}=1): {spec.doc}")
+        click.echo(_wrapped(f"{spec.name}  ({spec.path}?{spec.selector}=1): {spec.doc}",
+                            width, ""))
         for record in spec.records():
-            rows = []
-            for f in record.fields:
-                row = [f.name, f.kind.value + (" (optional)" if f.optional else "")]
-                for fmt in range(4):
-                    cells = [f"{i + 1}:{s.wire}"
-                             + ("" if s.form.value == "value" else f" [{s.form.value}]")
-                             + ("" if fmt != 2 or s.place.value == "child"
-                                else f" [{s.place.value}]")
-                             + (f" ({s.json.value})" if fmt == 3 else "")
-                             for i, s in enumerate(record.layouts[fmt]) if s.field == f.name]
-                    row.append("\n".join(cells) or "-")
-                row.append("yes" if f.name == record.free_text else "")
-                rows.append(row)
-            headers = ["field", "kind", *(f"fmt={n} {FORMAT_NAMES[n]}" for n in range(4)),
-                       "free text"]
             click.echo(f"\n  {record.name} (<{record.xml_tag}> in XML)")
-            click.echo(tabulate(rows, headers=headers, tablefmt="simple"))
+            click.echo(_fields_table(record, width))
         codes = ", ".join(f"{e.code} {e.meaning}" for e in spec.errors)
-        limits = "; ".join(f"{lim.count} {lim.scope}" + (f" per {lim.seconds}s" if lim.seconds
-                                                         else " at once")
-                           for lim in spec.limits)
-        click.echo(f"\n  errors: {codes}\n  limits: {limits}\n")
+        limits = "; ".join(limit_words(lim) for lim in spec.limits)
+        click.echo("\n" + _wrapped(f"  errors: {codes}", width, "    "))
+        click.echo(_wrapped(f"  limits: {limits}", width, "    ") + "\n")
+
+
+def _wrapped(text: str, width: int, indent: str) -> str:
+    """``text`` folded to ``width`` columns, continuation lines indented by ``indent``."""
+    return textwrap.fill(text, width=max(40, width), subsequent_indent=indent,
+                         break_on_hyphens=False)
+
+
+def _fields_table(record: RecordSpec, width: int) -> str:
+    """The record's fields by format: a column per format when that fits in ``width``, else
+    a row per field and format."""
+    headers = ["field", "kind", *(f"fmt={n} {FORMAT_NAMES[n]}" for n in range(4)), "free text"]
+    cells = {f.name: [_wire_cells(record, f.name, fmt) for fmt in range(4)]
+             for f in record.fields}
+    wide = [[f.name, _kind(f), *("\n".join(c) or "-" for c in cells[f.name]),
+             "yes" if f.name == record.free_text else ""] for f in record.fields]
+    table = tabulate(wide, headers=headers, tablefmt="simple")
+    if max(map(len, table.splitlines()), default=0) <= width:
+        return table
+    legend = "  formats: " + ", ".join(f"fmt={n} {FORMAT_NAMES[n]}" for n in range(4))
+    long: list[list[str]] = []
+    for f in record.fields:
+        kind = _kind(f) + (", free text" if f.name == record.free_text else "")
+        for fmt in range(4):
+            for i, place in enumerate(cells[f.name][fmt] or ["-"]):
+                head = not fmt and not i
+                long.append([f.name if head else "", kind if head else "",
+                             "" if i else f"fmt={fmt}", place])
+    fixed = sum(max(len(r[i]) for r in long) for i in range(3)) + 3 * 2
+    table = tabulate(long, headers=["field", "kind", "fmt", "position:wire"], tablefmt="simple",
+                     maxcolwidths=[None, None, None, max(20, width - fixed)])
+    return _wrapped(legend, width, "    ") + "\n" + table
+
+
+def _kind(field: Field) -> str:
+    return field.kind.value + (" (optional)" if field.optional else "")
+
+
+def _wire_cells(record: RecordSpec, name: str, fmt: int) -> list[str]:
+    """``position:wire [form] [place] (json type)`` of each place ``name`` takes in ``fmt``."""
+    return [f"{i + 1}:{s.wire}"
+            + ("" if s.form.value == "value" else f" [{s.form.value}]")
+            + ("" if fmt != 2 or s.place.value == "child" else f" [{s.place.value}]")
+            + (f" ({s.json.value})" if fmt == 3 else "")
+            for i, s in enumerate(record.layouts[fmt]) if s.field == name]
+
+
+def limit_words(limit: RateLimit) -> str:
+    """A documented limit in plain words: ``30 requests of this call per hour``."""
+    if limit.scope == "concurrent" or limit.seconds <= 0:
+        return f"{limit.count} requests at once"
+    what = {"identical": "identical requests", "call": "requests of this call"}.get(
+        limit.scope, f"{limit.scope} requests")
+    return f"{limit.count} {what} per {_duration(limit.seconds)}"
+
+
+def _duration(seconds: int) -> str:
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds % size == 0:
+            n = seconds // size
+            return unit if n == 1 else f"{n} {unit}s"
+    return "second" if seconds == 1 else f"{seconds} seconds"

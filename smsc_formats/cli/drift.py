@@ -22,7 +22,7 @@ import click
 
 from ..checks.conformance import Finding
 from ..checks.drift import compare
-from ..edge.ledger import Ledger, LedgerError, Limiter
+from ..edge.ledger import Ledger, LedgerError, LedgerUnreadable, Limiter
 from ..edge.recorder import Event, PlanError, RecordError, rerecord_all
 from ..edge.secrets import named_secrets, redact
 from ..edge.store import Case, StoreError, load_corpus, write_case
@@ -87,7 +87,7 @@ def drift_command(directory: str, base_url: str, update: bool, max_wait: float |
         try:
             fresh = rerecord_all(stored, base_url, credentials, make_limiter(max_wait),
                                  out_dir=Path(tmp), progress=_progress(quiet, secrets))
-        except PlanError as exc:
+        except (PlanError, LedgerUnreadable) as exc:
             fail(redact(str(exc), secrets), 2)
         except (RecordError, LedgerError) as exc:
             fail("could not record: " + redact(str(exc), secrets), 3)

@@ -152,7 +152,7 @@ def record_command(base_url: str, out: str, calls: tuple[str, ...], fmts: tuple[
                    mode: str, charset: str, source: str, as_of: str | None,
                    params: tuple[str, ...], max_wait: float | None, quiet: bool) -> None:
     from ..edge.http import FetchError, check_base_url
-    from ..edge.ledger import Ledger, LedgerError, Limiter
+    from ..edge.ledger import Ledger, LedgerError, LedgerUnreadable, Limiter
     from ..edge.recorder import PlanError, RecordError, parse_overrides, record
     from ..edge.secrets import named_secrets, redact
 
@@ -175,7 +175,7 @@ def record_command(base_url: str, out: str, calls: tuple[str, ...], fmts: tuple[
                        fmts=fmts or None, mode=mode, charset=charset, source=source,
                        as_of=anchor, overrides=overrides, limiter=limiter,
                        progress=bar.event)
-    except PlanError as exc:
+    except (PlanError, LedgerUnreadable) as exc:
         bar.close()
         fail(redact(str(exc), secrets), 2)
     except (RecordError, LedgerError) as exc:

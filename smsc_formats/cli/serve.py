@@ -43,7 +43,7 @@ def serve_command(directory: Path, host: str, port: int, quiet: bool) -> None:
     except StoreError as exc:
         fail(str(exc), 2)
     except OSError as exc:
-        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 1)
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 2)
     # Also when started in the background of a script, where SIGINT comes in ignored.
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)

@@ -15,10 +15,15 @@ Content-Type.
 
 A miss is answered with HTTP 404 and an SMSC error 1 body in the requested fmt and charset, and
 logged (logger ``smsc_formats.edge.replay``, level WARNING) with the closest recorded case and
-how the request differs from it. Hits are logged at INFO. No log line carries a credential:
-requests are logged as the parsed non-secret parameters, never as the raw request line, and
-the values of ``login``/``psw``/``apikey`` sent with a request are masked in whatever is
-logged for it.
+how the request differs from it. A request whose parameters cannot be decoded (a ``charset``
+that is not a charset name, such as ``%00``; bytes that are not text in the charset asked for)
+is answered with HTTP 400 and an error 1 body. Every request gets an answer: an unexpected
+failure inside the handler is answered with HTTP 500, never a dropped connection. Hits are
+logged at INFO. No log line carries a credential: requests are logged as the parsed
+parameters, never as the raw request line, and any parameter name or value (or path, or
+header value) that holds the ``login``/``psw``/``apikey`` sent with the request, in plain or
+URL-encoded form, is shown whole as ``***``; nothing else of a line is ever masked, so a call
+name such as ``get_messages`` stays readable whatever the login.
 
 When two cases answer the same request (say a documentation example and a recorded default),
 a recorded one (``live``, then ``simulator``) wins over ``documentation``, then the first by
@@ -31,6 +36,7 @@ selector must still be the case's).
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import sys
 import threading
@@ -64,6 +70,8 @@ CASE_HEADER = "X-Smsc-Case"
 """The request header that picks a case by name, e.g. ``get_price/documentation``."""
 MAX_FORM_BYTES = 1 << 20
 """The largest POST body read; a longer one is refused with HTTP 413."""
+BAD_DESCRIPTION = "parameters error: the request's parameters cannot be decoded"
+"""The description of the error 1 body a request with undecodable parameters gets (HTTP 400)."""
 _SOURCE_RANK = {"live": 0, "simulator": 1, "documentation": 3}
 _BLANK_SELECTOR = ("", "0")
 _VALUE_SHOWN = 60
@@ -100,6 +108,8 @@ class Query:
     params: Mapping[str, str]
     problem: str | None = None
     """Why the request cannot match any case (unknown path, no selector, bad fmt)."""
+    undecodable: str | None = None
+    """Why the request's parameters cannot be read at all: answered with HTTP 400."""
     secrets: tuple[str, ...] = field(default=(), repr=False)
     """The credential values the request carried, masked in anything logged about it."""
 
@@ -108,14 +118,16 @@ class Query:
                 frozenset(self.params.items()))
 
     def shown(self, value: str) -> str:
-        """A value of this request for a log line: credentials masked, then shortened."""
+        """A value of this request for a log line: ``***`` if it holds a credential, else the
+        value shortened."""
         return _show(_masked(value, self.secrets))
 
     def describe(self) -> str:
         """``get_stat fmt=3 params {start: 01.11.2026}`` (charset only when not utf-8)."""
-        shown = ", ".join(f"{k}: {self.shown(v)}" for k, v in sorted(self.params.items()))
-        charset = "" if self.charset == "utf-8" else f" charset={self.charset}"
-        return f"{self.call or self.path} fmt={self.fmt}{charset} params {{{shown}}}"
+        shown = ", ".join(f"{self.shown(k)}: {self.shown(v)}"
+                          for k, v in sorted(self.params.items()))
+        charset = "" if self.charset == "utf-8" else f" charset={self.shown(self.charset)}"
+        return f"{self.call or self.shown(self.path)} fmt={self.fmt}{charset} params {{{shown}}}"
 
 
 def _show(value: str) -> str:
@@ -131,12 +143,27 @@ def _charset_name(value: str) -> str:
         return value.lower()
 
 
+_CHARSET_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+-]{0,39}")
+"""What a charset name looks like (IANA's characters); anything else cannot name one."""
+
+
+class _Undecodable(Exception):
+    """A request parameter that is not text: the request is answered with HTTP 400."""
+
+
 def _decode_pairs(raw: list[tuple[bytes, bytes]]) -> tuple[dict[str, str], str | None]:
-    """Parameters as text (last of repeated names wins), decoded in the charset asked for."""
+    """Parameters as text (last of repeated names wins), decoded in the charset asked for.
+
+    Raises :class:`_Undecodable` for a ``charset`` that is not a charset name or a name or
+    value that is not text in the charset asked for (utf-8, else windows-1251, if none).
+    """
     asked = None
     for name, value in raw:
         if name == b"charset" and value:
-            asked = _charset_name(value.decode("latin-1"))
+            label = value.decode("latin-1")
+            if not _CHARSET_LABEL.fullmatch(label):
+                raise _Undecodable("the charset parameter is not a charset name")
+            asked = _charset_name(label)
     encoding = asked if asked in SUPPORTED else None
     out: dict[str, str] = {}
     for name, value in raw:
@@ -145,12 +172,16 @@ def _decode_pairs(raw: list[tuple[bytes, bytes]]) -> tuple[dict[str, str], str |
 
 
 def _decode(data: bytes, encoding: str | None) -> str:
-    if encoding is not None:
-        return data.decode(encoding, errors="replace")
     try:
-        return data.decode("utf-8")
+        if encoding is not None:
+            return data.decode(encoding)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data.decode("windows-1251")
     except UnicodeDecodeError:
-        return data.decode("windows-1251", errors="replace")
+        raise _Undecodable(f"a parameter is not text in {encoding or 'utf-8 or windows-1251'}"
+                           ) from None
 
 
 def read_query(target: str, form: bytes | None = None) -> Query:
@@ -164,7 +195,14 @@ def read_query(target: str, form: bytes | None = None) -> Query:
     # the charset the request asks for once that is known.
     raw = [(k.encode("latin-1", errors="replace"), v.encode("latin-1", errors="replace"))
            for k, v in pairs]
-    params, asked = _decode_pairs(raw)
+    try:
+        params, asked = _decode_pairs(raw)
+    except _Undecodable as exc:
+        # Credentials still count as secrets when they decode on their own.
+        secrets = tuple(v.decode("utf-8", errors="replace") for k, v in raw
+                        if k.decode("latin-1") in SECRET_PARAMS and v)
+        return Query(path=split.path, call=None, fmt=DEFAULT_FMT, charset="utf-8", params={},
+                     problem=str(exc), undecodable=str(exc), secrets=secrets)
     secrets = tuple(params[n] for n in SECRET_PARAMS if params.get(n))
     path = split.path
     specs = CALLS_BY_PATH.get(path, ())
@@ -180,7 +218,8 @@ def read_query(target: str, form: bytes | None = None) -> Query:
     chosen = [s.name for s in specs if params.get(s.selector, "") not in _BLANK_SELECTOR]
     call = chosen[0] if len(chosen) == 1 else None
     if not specs:
-        problem = f"unknown path {path} (known: {', '.join(CALLS_BY_PATH)})"
+        problem = f"unknown path {_show(_masked(path, secrets))} (known: " \
+                  f"{', '.join(CALLS_BY_PATH)})"
     elif not chosen:
         problem = "no call selector (" + ", ".join(f"{s.selector}=1" for s in specs) + ")"
     elif len(chosen) > 1:
@@ -241,22 +280,30 @@ class ReplayIndex:
         return self.answers.get(query.key())
 
     def miss(self, query: Query) -> Answer:
-        """The 404 answer to a request nothing matches: SMSC error 1 in the fmt it asked."""
+        """The 404 answer to a request nothing matches: SMSC error 1 in the fmt it asked.
+
+        A request with undecodable parameters gets the same body with HTTP 400.
+        """
         charset = query.charset if query.charset in SUPPORTED else "utf-8"
         call = query.call or next((s.name for s in CALLS_BY_PATH.get(query.path, ())),
                                   "get_messages")
-        body = emit(ApiError(1, MISS_DESCRIPTION), call=call, fmt=query.fmt, charset=charset)
-        return Answer(404, f"{CONTENT_TYPES[query.fmt]}; charset={charset}", body)
+        bad = query.undecodable is not None
+        body = emit(ApiError(1, BAD_DESCRIPTION if bad else MISS_DESCRIPTION), call=call,
+                    fmt=query.fmt, charset=charset)
+        return Answer(400 if bad else 404, f"{CONTENT_TYPES[query.fmt]}; charset={charset}",
+                      body)
 
     def explain(self, query: Query, case: str | None = None) -> str:
         """Why ``query`` missed: the closest recorded case and how the request differs."""
+        if query.undecodable is not None:
+            return f"bad request {query.shown(query.path)}: {query.undecodable}"
         head = f"miss {query.describe()}"
         if query.problem is not None:
             return f"{head}: {query.problem}"
         if case is not None:
             known = sorted({c for c, _ in self.by_case if c.startswith(f"{query.call}/")})
             if case not in known:
-                return (f"{head}: {CASE_HEADER} {_show(case)} is not a recorded case of "
+                return (f"{head}: {CASE_HEADER} {query.shown(case)} is not a recorded case of "
                         f"{query.call} (known: {', '.join(known) or 'none'})")
             has = ", ".join(str(f) for c, f in sorted(self.by_case) if c == case)
             return f"{head}: {CASE_HEADER} {case} has no fmt {query.fmt} (has {has})"
@@ -280,28 +327,35 @@ def _differences(query: Query, case: Case) -> list[str]:
         asked, had = query.params.get(name), recorded.get(name)
         if asked == had:
             continue
+        shown = query.shown(name)
         if had is None:
-            out.append(f"{name} {query.shown(asked or '')} not recorded")
+            out.append(f"{shown} {query.shown(asked or '')} not recorded")
         elif asked is None:
-            out.append(f"{name} missing (recorded {_show(had)})")
+            out.append(f"{shown} missing (recorded {query.shown(had)})")
         else:
-            out.append(f"{name} {query.shown(asked)} != {_show(had)}")
+            out.append(f"{shown} {query.shown(asked)} != {query.shown(had)}")
     meta = case.formats.get(query.fmt)
     if meta is None:
         has = ", ".join(str(f) for f in sorted(case.formats))
         out.append(f"fmt {query.fmt} not recorded (has {has})")
     elif _charset_name(meta.charset) != query.charset:
-        out.append(f"charset {query.charset} != {_charset_name(meta.charset)}")
+        out.append(f"charset {query.shown(query.charset)} != {_charset_name(meta.charset)}")
     return out
 
 
-def _masked(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every credential value (plain or URL-encoded) replaced by ``***``."""
-    for value in sorted(set(secrets), key=len, reverse=True):
-        for form in {value, urllib.parse.quote(value, safe=""),
-                     urllib.parse.quote_plus(value, safe="")}:
-            text = text.replace(form, "***")
-    return text
+def _masked(value: str, secrets: Iterable[str]) -> str:
+    """``***`` for a value (a parameter name or value, a path, a header value) that holds a
+    credential, plain or URL-encoded, anywhere in it; else the value unchanged.
+
+    The whole value goes, never a part: replacing parts would leave a line unreadable
+    (``get_***ssages`` with login ``me``) and show where the credential sat.
+    """
+    for secret in secrets:
+        for form in {secret, urllib.parse.quote(secret, safe=""),
+                     urllib.parse.quote_plus(secret, safe="")}:
+            if form and form in value:
+                return "***"
+    return value
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -326,28 +380,37 @@ class _Handler(BaseHTTPRequestHandler):
         form = self.rfile.read(length)
         kind = self.headers.get_content_type()
         if form and kind != "application/x-www-form-urlencoded":
-            query = replace(read_query(self.path), problem=f"unsupported POST body {kind} "
-                            "(send form-encoded parameters)")
-            LOG.warning("%s", _masked(self.server.index.explain(query), query.secrets))
-            self._send(self.server.index.miss(query))
+            self._answer(None, unsupported=kind)
             return
         self._answer(form)
 
-    def _answer(self, form: bytes | None) -> None:
+    def _answer(self, form: bytes | None, unsupported: str | None = None) -> None:
+        """Answer the request; whatever fails while doing so is answered with HTTP 500."""
+        try:
+            answer = self._lookup(form, unsupported)
+        except Exception as exc:
+            LOG.error("error while answering %s: %s (answered with HTTP 500)",
+                      self.client_address[0], type(exc).__name__)
+            answer = Answer(500, "text/plain; charset=utf-8", b"internal error\n")
+        self._send(answer)
+
+    def _lookup(self, form: bytes | None, unsupported: str | None) -> Answer:
+        """The answer to this request, logged before it is sent (so a client that got its
+        answer finds the line written)."""
         query = read_query(self.path, form)
+        if unsupported is not None and query.undecodable is None:
+            query = replace(query, problem=f"unsupported POST body "
+                            f"{query.shown(unsupported)} (send form-encoded parameters)")
         index = self.server.index
         case = self.headers.get(CASE_HEADER)
-        answer = index.lookup(query, case)
-        # Logged before answering, so a client that got its answer finds the line written.
+        answer = None if unsupported is not None else index.lookup(query, case)
         if answer is None:
-            LOG.warning("%s", _masked(index.explain(query, case), query.secrets))
-            self._send(index.miss(query))
-            return
+            LOG.warning("%s", index.explain(query, case))
+            return index.miss(query)
         if LOG.isEnabledFor(logging.INFO):
-            LOG.info("%s", _masked(f"hit {query.describe()} -> {answer.case} "
-                                   f"({answer.status}, {len(answer.body)} bytes)",
-                                   query.secrets))
-        self._send(answer)
+            LOG.info("%s", f"hit {query.describe()} -> {answer.case} "
+                           f"({answer.status}, {len(answer.body)} bytes)")
+        return answer
 
     def _send(self, answer: Answer) -> None:
         self.send_response(answer.status)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..errors import clip
 from ..spec import CALLS, FORMATS
 
 BODY_FILES: Mapping[int, str] = {0: "fmt0.txt", 1: "fmt1.csv", 2: "fmt2.xml", 3: "fmt3.json"}
@@ -126,6 +127,19 @@ def _text(data: Mapping[str, Any], key: str, where: Path, default: str | None = 
     return value
 
 
+def _header(data: Mapping[str, Any], key: str, where: Path, fmt: str, default: str) -> str:
+    """A string that ``serve`` sends in a response header (``Content-Type``): printable ASCII
+    only, so a CR or LF in ``meta.json`` can never add headers of its own."""
+    value = _text(data, key, where, default)
+    if "\r" in value or "\n" in value:
+        raise StoreError(f"{where}: format {fmt}: {key!r} holds a line break (CR or LF), "
+                         f"which would add response headers")
+    if not all(" " <= c <= "~" or c == "\t" for c in value):
+        raise StoreError(f"{where}: format {fmt}: {key!r} must be printable ASCII, got "
+                         f"{clip(value)}")
+    return value
+
+
 def load_case(path: Path) -> Case:
     """Read one case folder, checking its metadata and every body's sha256."""
     folder, call_folder = path.name, path.parent.name
@@ -163,8 +177,8 @@ def load_case(path: Path) -> Case:
                              f"folder, got {file!r}")
         meta = FormatMeta(file=file,
                           http_status=status,
-                          content_type=_text(info, "content_type", meta_path, ""),
-                          charset=_text(info, "charset", meta_path, "utf-8"),
+                          content_type=_header(info, "content_type", meta_path, key, ""),
+                          charset=_header(info, "charset", meta_path, key, "utf-8"),
                           sha256=_text(info, "sha256", meta_path, ""))
         body_path = path / meta.file
         try:

@@ -207,3 +207,25 @@ def test_spec_of_all_calls() -> None:
     assert "2:name [attribute]" in out
     assert "OperatorInfo" in out
     assert "PhoneOperatorInfo" in out
+
+
+@pytest.mark.parametrize("columns", [80, 100, 200])
+def test_spec_fits_the_terminal_width(columns: int) -> None:
+    result = CliRunner().invoke(main, ["spec"], env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0
+    widest = max(len(line) for line in result.stdout.splitlines())
+    assert widest <= columns
+    # Every place of every field is there, whichever layout fits.
+    for text in ("2:check_time [date]", "3:last_timestamp [timestamp] (number)",
+                 "2:sms (string)", "fmt=1 comma-separated"):
+        assert text in result.stdout
+
+
+def test_spec_says_the_limits_in_plain_words() -> None:
+    # The page: 3 identical requests a minute, 30 history requests an hour, 14 at once.
+    out = run("spec", "get_messages").stdout
+    assert ("limits: 3 identical requests per minute; 30 requests of this call per hour; "
+            "14 requests at once") in " ".join(out.split())
+    assert "per 3600s" not in out
+    assert "100 requests of this call per minute" in " ".join(run("spec", "get_operator")
+                                                               .stdout.split())

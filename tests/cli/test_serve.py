@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import select
 import signal
 import subprocess
 import sys
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -85,3 +87,49 @@ def test_bad_corpus_is_one_line_and_exit_2(tmp_path: Path, make: str) -> None:
     lines = done.stderr.splitlines()
     assert len(lines) == 1
     assert lines[0].startswith(f"smsc-formats: error: {target}")
+
+
+def test_a_header_injection_in_meta_json_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus")
+    meta_path = corpus / "get_stat" / "default" / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["formats"]["3"]["content_type"] = "application/json\r\nSet-Cookie: session=stolen"
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    done = subprocess.run(_command(str(corpus)), capture_output=True, text=True,
+                          timeout=START_TIMEOUT, check=False)
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"smsc-formats: error: {meta_path}: format 3: 'content_type'")
+    assert "line break" in line
+
+
+def test_busy_port_is_one_line_and_exit_2(
+        serving: tuple[subprocess.Popen[str], Path, str]) -> None:
+    _, corpus, line = serving
+    port = line.rsplit(":", 1)[1]
+    done = subprocess.run(_command(str(corpus), "--port", port), capture_output=True,
+                          text=True, timeout=START_TIMEOUT, check=False)
+    assert done.returncode == 2
+    [error] = done.stderr.splitlines()
+    assert error.startswith(f"smsc-formats: error: cannot listen on 127.0.0.1:{port}")
+
+
+def test_charset_nul_is_answered_400_and_serving_goes_on(
+        serving: tuple[subprocess.Popen[str], Path, str]) -> None:
+    proc, corpus, line = serving
+    base = line.split()[-1]
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(f"{base}/sys/get.php?get_stat=1&charset=%00",
+                               timeout=START_TIMEOUT)
+    with info.value as bad:
+        assert bad.code == 400
+        assert bad.read().startswith(b"ERROR = 1")
+    [answer] = [a for a in recorded(corpus) if a.call == "get_stat" and a.case == "default"
+                and a.fmt == 0]
+    url = f"{base}/sys/get.php?{urllib.parse.urlencode(query_of(answer))}"
+    with urllib.request.urlopen(url, timeout=START_TIMEOUT) as response:
+        assert response.read() == answer.body
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=START_TIMEOUT)
+    assert "bad request /sys/get.php" in err
+    assert "Traceback" not in err

@@ -360,6 +360,107 @@ def test_no_credential_in_any_log_line(corpus: Path, server: ReplayServer,
     assert all(LONG_KEY[i:i + 12] not in text for i in range(len(LONG_KEY) - 12))
 
 
+def _raw(server: ReplayServer, request: bytes) -> bytes:
+    """Send raw bytes and read the whole answer (the server closes after ``Connection:
+    close``); a dropped connection reads as b""."""
+    with socket.create_connection((server.host, server.port), timeout=30) as raw:
+        raw.sendall(request)
+        chunks = []
+        while chunk := raw.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize("query", [
+    "get_stat=1&charset=%00",
+    "get_stat=1&charset=%00utf-8&fmt=3",
+    "get_stat=1&charset=%FF",
+    "get_stat=1&charset=utf-8&start=%FF%FE",
+    "get_stat=1&charset=utf-8&%C3=1",
+])
+@pytest.mark.parametrize("post", [False, True], ids=["GET", "POST"])
+def test_undecodable_parameters_get_400_and_error_1(server: ReplayServer, query: str,
+                                                    post: bool,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger=LOGGER)
+    if post:
+        request = (f"POST /sys/get.php HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                   f"Content-Type: application/x-www-form-urlencoded\r\n"
+                   f"Content-Length: {len(query)}\r\n\r\n{query}").encode()
+    else:
+        request = f"GET /sys/get.php?{query} HTTP/1.1\r\nHost: x\r\nConnection: close" \
+                  f"\r\n\r\n".encode()
+    answer = _raw(server, request)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), answer[:200]
+    # The page's error shape: "ERROR = 1 (parameters error)" in fmt=0.
+    reply = parse(body, call="get_stat", fmt=0)
+    assert isinstance(reply, ApiError)
+    assert reply.code == 1
+    lines = [r.getMessage() for r in caplog.records if r.name == LOGGER]
+    assert any("bad request /sys/get.php" in line for line in lines)
+    assert not any(r.levelno >= logging.ERROR for r in caplog.records)
+
+
+def test_a_failure_inside_the_handler_is_answered_500(
+        corpus: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger=LOGGER)
+    with start_replay(corpus) as running:
+        def broken(*args: object) -> None:
+            raise RuntimeError("boom " + PSW)
+
+        monkeypatch.setattr(running.index, "lookup", broken)
+        got = fetch(running.base_url + "/sys/get.php", {"get_stat": "1", "psw": PSW})
+    assert got.status == 500
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "RuntimeError" in text
+    assert PSW not in text
+
+
+def test_log_masks_whole_values_only(corpus: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    with start_replay(corpus) as running:
+        base = running.base_url
+        # Login "me" and password "y": a short credential that appears inside call names.
+        fetch(base + "/sys/get.php", {"get_messages": "1", "login": "me", "psw": "y",
+                                      "cnt": "5", "start": "bytes-y", "phone": "me"})
+        fetch(base + "/sys/get.php", {"get_stat": "1", "login": "me", "psw": "y",
+                                      "fmt": "y"})
+    lines = [r.getMessage() for r in caplog.records if r.name == LOGGER and
+             r.getMessage().startswith("miss")]
+    assert len(lines) == 2
+    first, second = lines
+    assert first.startswith("miss get_messages fmt=0 charset=windows-1251 params {")
+    assert "cnt: 5" in first
+    assert "start: ***" in first  # holds the password: the whole value goes
+    assert "phone: ***" in first
+    assert "bytes" not in first
+    assert "fmt *** is not one of 0, 1, 2, 3" in second
+    assert "***ssages" not in first + second
+    assert "get_***" not in first + second
+
+
+def test_a_line_break_in_a_header_value_is_a_store_error(tmp_path: Path) -> None:
+    root = write_corpus(tmp_path / "corpus")
+    meta_path = root / "get_stat" / "default" / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    for value, reason in [("text/plain\r\nSet-Cookie: x=1", "line break"),
+                          ("text/plain\nX-Injected: 1", "line break"),
+                          ("text/plain; charset=\x00", "printable ASCII")]:
+        meta["formats"]["0"]["content_type"] = value
+        meta_path.write_text(json.dumps(meta), encoding="utf-8")
+        with pytest.raises(StoreError, match=reason) as info:
+            start_replay(root)
+        assert str(meta_path) in str(info.value)
+        assert "content_type" in str(info.value)
+    meta["formats"]["0"]["content_type"] = "text/plain; charset=utf-8"
+    meta["formats"]["1"]["charset"] = "utf-8\r\nX-Injected: 1"
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(StoreError, match="'charset' holds a line break"):
+        start_replay(root)
+
+
 # ---------------------------------------------------------------------------------------------
 # Request reading, corpus errors, lifecycle
 
