@@ -61,7 +61,8 @@ def _anchor(value: str | None) -> date | None:
             return datetime.strptime(value, pattern).date()
         except ValueError:
             continue
-    return fail(f"--as-of: expected dd.mm.yyyy or yyyy-mm-dd, got {value!r}", 2)
+    # The value is never echoed: it might be a credential pasted in the wrong place.
+    return fail("--as-of: expected a date as dd.mm.yyyy or yyyy-mm-dd", 2)
 
 
 class _Bar:

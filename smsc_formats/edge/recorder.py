@@ -53,7 +53,7 @@ from ..spec import CALLS, FORMATS
 from ..values import MOSCOW
 from .http import FetchError, Response, check_base_url, fetch, host_of
 from .ledger import Limiter, LimitWaitTooLong, account_id
-from .secrets import named_secrets, redact
+from .secrets import PLACEHOLDERS, named_secrets, redact
 from .store import BODY_FILES, Case, FormatMeta, StoreError, load_case, make_case, write_case
 
 MODES = ("once", "new", "all")
@@ -503,6 +503,7 @@ def record(base_url: str, out_dir: Path, credentials: Credentials, *,
         raise PlanError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
     _check_url(base_url)
     secrets = named_secrets(credentials)
+    _no_secret_params(overrides or {}, secrets)
     plans = plan_cases(out_dir, calls=calls, fmts=fmts, mode=mode, charset=charset,
                        as_of=as_of, overrides=overrides, progress=progress, secrets=secrets)
     run = _Run(base_url, credentials, limiter or Limiter(), progress, source, timeout, now)
@@ -559,6 +560,19 @@ def parse_overrides(items: Iterable[str]) -> dict[str, dict[str, str]]:
                               f"CALL:NAME=VALUE with CALL one of {', '.join(CALLS)}")
         out.setdefault(call, {})[name] = value
     return out
+
+
+def _no_secret_params(overrides: Mapping[str, Mapping[str, str]],
+                      secrets: Mapping[str, str]) -> None:
+    """A ``--param`` that holds a credential (in any spelling) is a :class:`PlanError`: its
+    value would be written into ``meta.json``. The message names the parameter, never the
+    value."""
+    for call, params in overrides.items():
+        for name, value in params.items():
+            if name in PLACEHOLDERS or redact(value, secrets) != value:
+                raise PlanError(f"--param {call}:{name}=...: the value holds a credential; "
+                                "credentials come only from the environment and are never "
+                                "written")
 
 
 def _validate(plans: list[CasePlan]) -> None:
