@@ -220,7 +220,11 @@ def test_a_rate_limit_wait_over_max_wait_exits_3(corpus: Path,
     result = _drift(corpus, other_seed.base_url, "--max-wait", "5")
     assert result.exit_code == 3
     assert "could not record" in result.stderr
-    assert "rate limits need a wait" in result.stderr
+    # Planned first: the wait the fourth format of a request would need is found before the
+    # first request goes out, and the limit that imposes it is named.
+    assert "the plan needs a wait of 65 s" in result.stderr
+    assert "at most 3 identical requests a minute" in result.stderr
+    assert "nothing was sent" in result.stderr
 
 
 def _never_sleeps(seconds: float) -> None:
