@@ -260,3 +260,64 @@ def test_an_output_in_a_missing_folder_is_a_usage_error_before_any_request(
                     "--output", str(output))
     assert result.exit_code == 2
     assert result.stderr == f"smsc-formats: error: {output}: No such file or directory\n"
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+def test_update_refuses_bodies_that_do_not_parse(corpus: Path) -> None:
+    before = _snapshot(corpus)
+    server = _server(1, "unparseable")
+    try:
+        refused = _drift(corpus, server.base_url, "--update")
+        assert _snapshot(corpus) == before
+        forced = _drift(corpus, server.base_url, "--update", "--force")
+    finally:
+        server.shutdown()
+    assert refused.exit_code == 1, refused.output
+    assert "not updated" in refused.stderr
+    assert "--force" in refused.stderr
+    assert "unparseable" in refused.stdout
+    assert forced.exit_code == 0, forced.output
+    assert "updated" in forced.stderr
+    assert _snapshot(corpus) != before
+
+
+def test_sigterm_leaves_no_temporary_folder_and_exits_143(corpus: Path,
+                                                          tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    before = _snapshot(corpus)
+    server = start_simulator(SimulatorConfig(seed=1, login=LOGIN, psw=PSW, limits=True))
+    env = {**os.environ, **ENV, "TMPDIR": str(temp),
+           "SMSC_FORMATS_LEDGER": str(tmp_path / "ledger.json")}
+    child = subprocess.Popen(
+        [sys.executable, "-c", "from smsc_formats.cli import main; main()", "drift",
+         str(corpus), "--base-url", server.base_url],
+        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert child.stderr is not None
+    try:
+        lines = []
+        while not any("waiting" in line for line in lines):
+            line = child.stderr.readline().decode()
+            assert line, lines
+            lines.append(line)
+        assert [p.name for p in temp.iterdir()][0].startswith("smsc-formats-drift-")
+        child.send_signal(signal.SIGTERM)
+        assert child.wait(timeout=60) == 143
+        rest = child.stderr.read().decode()
+    finally:
+        child.kill()
+        child.wait()
+        child.stderr.close()
+        server.shutdown()
+    assert "terminated" in rest
+    assert list(temp.iterdir()) == []
+    assert _snapshot(corpus) == before

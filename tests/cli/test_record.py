@@ -259,3 +259,107 @@ def test_userinfo_in_the_base_url_is_refused_and_never_echoed(tmp_path: Path) ->
     _no_secret(stdout + stderr)
     assert urllib.parse.quote(PSW, safe="") not in stderr
     assert not (tmp_path / "c").exists()
+
+
+# -- progress, countdown, interruption ---------------------------------------------------------
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+WAIT_MESSAGE = ("get_price/default fmt 3: waiting 3 s for the rate limit (at most 3 identical "
+                "requests a minute)")
+
+
+def test_a_terminal_gets_a_live_countdown_naming_the_limit(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    fake = _Clock()
+    bar = _Bar(quiet=False, tty=True, sleep=fake.sleep, clock=fake.clock)
+    bar.event(Event("start", "4 request(s) to 127.0.0.1:1", total=4))
+    bar.event(Event("answer", "get_price/default fmt 2", "get_price", "default", 2, done=3,
+                    total=4))
+    bar.event(Event("wait", WAIT_MESSAGE, "get_price", "default", 3, wait=3))
+    bar.sleep(3)
+    bar.close()
+    err = capsys.readouterr().err
+    assert err.startswith("recording: 4 request(s) to 127.0.0.1:1\n\x1b[?25l")
+    frames = [f for f in err.split("\r\x1b[2K") if "waiting" in f]
+    reason = " (at most 3 identical requests a minute)"
+    assert frames == [f"recording [3/4] get_price/default fmt 3: waiting {n} s{reason}"
+                      for n in (3, 2, 1)]
+    assert err.endswith("recording [3/4] get_price/default fmt 3\n\x1b[?25h")
+
+
+def test_off_a_terminal_each_wait_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    fake = _Clock()
+    bar = _Bar(quiet=False, tty=False, sleep=fake.sleep, clock=fake.clock)
+    bar.event(Event("wait", WAIT_MESSAGE, "get_price", "default", 3, wait=3))
+    bar.sleep(3)
+    bar.close()
+    assert capsys.readouterr().err == WAIT_MESSAGE + "\n"
+    assert fake.now == 103
+
+
+def test_ctrl_c_in_a_wait_exits_130_with_the_cursor_shown_and_the_corpus_whole(
+        tmp_path: Path) -> None:
+    import os
+    import pty
+    import signal
+    import subprocess
+    import sys
+
+    log: list[str] = []
+    server = start_simulator(SimulatorConfig(login=LOGIN, psw=PSW, limits=True),
+                             access_log=log.append)
+    out = tmp_path / "corpus"
+    env = {**os.environ, "SMSC_LOGIN": LOGIN, "SMSC_PSW": PSW,
+           "SMSC_FORMATS_LEDGER": str(tmp_path / "ledger.json")}
+    env.pop("SMSC_APIKEY", None)
+    args = [sys.executable, "-c", "from smsc_formats.cli import main; main()", "record",
+            "--base-url", server.base_url, "--out", str(out), "--call", "get_price"]
+    try:
+        assert CliRunner().invoke(main, [*args[3:], "--fmt", "0", "--quiet"],
+                                  env=env).exit_code == 0
+        old = load_corpus(out)
+        primary, secondary = pty.openpty()
+        child = subprocess.Popen([*args, "--mode", "all"], env=env, stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL, stderr=secondary)
+        os.close(secondary)
+        seen = b""
+        try:
+            while b"waiting" not in seen:  # fmt 2 waits (fmt 0 was sent a moment ago)
+                chunk = os.read(primary, 4096)
+                assert chunk, seen
+                seen += chunk
+            child.send_signal(signal.SIGINT)
+            assert child.wait(timeout=60) == 130
+            while True:
+                try:
+                    chunk = os.read(primary, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+        finally:
+            child.kill()
+            child.wait()
+            os.close(primary)
+    finally:
+        server.shutdown()
+    text = seen.decode(errors="replace")
+    assert "at most 3 identical requests a minute" in text
+    assert text.count("\x1b[?25l") == 1
+    assert text.rstrip().endswith("the case in progress was not written")
+    assert "\x1b[?25h" in text.rsplit("waiting", 1)[1]
+    assert load_corpus(out) == old
+    assert not [p for p in out.rglob(".*") if p.is_dir()]
+    _no_secret(text)
