@@ -309,7 +309,7 @@ def test_sigterm_leaves_no_temporary_folder_and_exits_143(corpus: Path,
             line = child.stderr.readline().decode()
             assert line, lines
             lines.append(line)
-        assert [p.name for p in temp.iterdir()][0].startswith("smsc-formats-drift-")
+        assert next(p.name for p in temp.iterdir()).startswith("smsc-formats-drift-")
         child.send_signal(signal.SIGTERM)
         assert child.wait(timeout=60) == 143
         rest = child.stderr.read().decode()
