@@ -305,7 +305,7 @@ def test_sigterm_leaves_no_temporary_folder_and_exits_143(corpus: Path,
         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert child.stderr is not None
     try:
-        lines = []
+        lines: list[str] = []
         while not any("waiting" in line for line in lines):
             line = child.stderr.readline().decode()
             assert line, lines
