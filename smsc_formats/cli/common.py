@@ -20,6 +20,26 @@ CALL_CHOICE = click.Choice(sorted(CALLS))
 FMT_CHOICE = click.IntRange(0, 3)
 
 
+def charset_option(value: str | None) -> str | None:
+    """A ``--charset`` value checked up front: an unknown charset is a usage error (exit 2)."""
+    if value is None:
+        return None
+    from ..charset import canonical_name
+
+    try:
+        canonical_name(value)
+    except ParseError:
+        raise click.BadParameter(f"unknown charset {value!r} (e.g. utf-8, windows-1251, "
+                                 "koi8-r)") from None
+    return value
+
+
+def charset_callback(ctx: click.Context, param: click.Parameter,
+                     value: str | None) -> str | None:
+    """The click callback that makes ``--charset bogus`` a usage error (exit 2)."""
+    return charset_option(value)
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print one line on stderr and exit with ``code``."""
     click.echo(f"smsc-formats: error: {message}", err=True)
