@@ -13,6 +13,7 @@ day, then checks that no credential is left in the corpus. Cases other than the 
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -65,11 +66,25 @@ def _show(event: Event) -> None:
         print(event.message, file=sys.stderr)
 
 
+def _parser() -> argparse.ArgumentParser:
+    """The command line: ``[--documentation] [DIR]``, with a real ``--help``."""
+    first, _, rest = (__doc__ or "").partition("\n\n")
+    parser = argparse.ArgumentParser(
+        prog="python tools/record_corpus.py", description=first.strip(), epilog=rest.strip(),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("out", nargs="?", type=Path, default=ROOT / "fixtures", metavar="DIR",
+                        help="the corpus folder to write (default: the repository's fixtures/)")
+    parser.add_argument("--documentation", action="store_true",
+                        help="(re)write the documentation cases instead; no server is asked")
+    return parser
+
+
 def main(argv: list[str]) -> int:
-    documentation = "--documentation" in argv
-    args = [a for a in argv if a != "--documentation"]
-    out = Path(args[0]) if args else ROOT / "fixtures"
-    if documentation:
+    """Record (or transcribe) the corpus; 0 when clean, 1 on a leak or a mismatch, 3 when the
+    simulator could not be recorded from, 2 on a usage error (argparse)."""
+    args = _parser().parse_args(argv)
+    out: Path = args.out
+    if args.documentation:
         return 1 if write_documentation(out) else 0
     config = SimulatorConfig(seed=0, login=CREDENTIALS.login, psw=CREDENTIALS.psw,
                              limits=False)

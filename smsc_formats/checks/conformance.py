@@ -23,7 +23,12 @@ kind                  severity   what
 ``round-trip``        warning    ``emit(parse(body))`` differs from the body (first line:col)
 ``error-format``      info       an error written in another format than the one asked for
 ``pattern``           info       a code (phone, mccmnc...) outside its documented pattern
+``byte-order-mark``   info       the body starts with a UTF-8 BOM, which the server does not write
 ====================  =========  =============================================================
+
+A kind has one severity everywhere: :data:`SEVERITY` is the one table of ``check``'s kinds and
+``drift``'s (see :mod:`smsc_formats.checks.drift`), and a :class:`Finding` of a kind it lists always
+carries that severity, so a fingerprint is graded the same by both commands.
 
 :func:`check_case` adds the case-level check: the four formats of a case agree (the fmt=1 error
 description aside, as fmt=1 carries none).
@@ -55,6 +60,32 @@ from .wire import strip_indices as strip_indices
 
 SEVERITIES = ("breaking", "warning", "info")
 """From the most to the least serious."""
+
+
+SEVERITY: Mapping[str, str] = {
+    # check (this module)
+    "parse": "breaking", "missing-field": "breaking", "renamed-field": "breaking",
+    "columns": "breaking", "xml-root": "breaking", "cross-format": "breaking",
+    "extra-field": "warning", "field-order": "warning", "json-type": "warning",
+    "value-shape": "warning", "range": "warning", "error-code": "warning",
+    "instant-mismatch": "warning", "round-trip": "warning",
+    "error-format": "info", "pattern": "info", "byte-order-mark": "info",
+    # drift (smsc_formats.checks.drift)
+    "unparseable": "breaking", "field-removed": "breaking", "field-renamed": "breaking",
+    "json-type-changed": "breaking", "date-format": "breaking", "id-pattern": "breaking",
+    "money-format": "breaking", "csv-columns": "breaking", "xml-element": "breaking",
+    "new-error-code": "breaking", "error-instead-of-data": "breaking",
+    "order-changed": "breaking",
+    "json-type-mixed": "warning", "error-changed": "warning", "key-order-changed": "warning",
+    "decimal-scale": "warning", "field-added": "warning",
+    "optional-field-added": "info", "optional-field-removed": "info",
+}
+"""The severity of every finding kind of ``check`` and ``drift``: one table, one grade a kind."""
+
+
+def severity_of(kind: str, default: str = "warning") -> str:
+    """The severity :data:`SEVERITY` gives ``kind`` (``default`` for a kind it does not list)."""
+    return SEVERITY.get(kind, default)
 
 
 def severity_rank(severity: str) -> int:
@@ -93,6 +124,11 @@ class Finding:
         fmt = "" if self.fmt is None else str(self.fmt)
         key = "|".join((self.call, fmt, self.kind, strip_indices(self.path)))
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+    def __post_init__(self) -> None:
+        # One severity a kind, whoever reports it (check, drift, a plugin).
+        if self.kind in SEVERITY:
+            object.__setattr__(self, "severity", SEVERITY[self.kind])
 
     def at(self, **changes: Any) -> Finding:
         """A copy with some fields changed (e.g. the case it belongs to)."""
@@ -398,7 +434,7 @@ def check_body(body: bytes, *, call: str, fmt: int | None = None, charset: str |
     found = check_text(text, call=call, fmt=fmt, server_tz=server_tz, charset=used)
     if body.startswith(b"\xef\xbb\xbf"):
         found.append(Finding(call, fmt, "", "the body starts with a UTF-8 byte order mark, "
-                             "which the server does not write", "info", "round-trip",
+                             "which the server does not write", "info", "byte-order-mark",
                              line=1, col=1))
     return found
 

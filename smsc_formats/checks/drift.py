@@ -10,32 +10,37 @@ balances, texts, list lengths) change from one recording to the next and are nev
 A value shape counts as changed only when none of the new values has a shape any old value
 had, so a seed or a day that happens to give other values is not drift.
 
-Severity of each kind of finding:
+Each kind of finding has one severity, from :data:`smsc_formats.checks.conformance.SEVERITY` (the
+table ``check`` uses too):
 
-==================  =========  =================================================================
-kind                severity   meaning
-==================  =========  =================================================================
-``unparseable``     breaking   the body no longer parses (the ParseError says where)
-``field-removed``   breaking   a documented key, element or attribute is gone
-``field-renamed``   breaking   a key is gone and another stands in its place
-``json-type``       breaking   a fmt=3 value changed JSON type (``id: number -> string``);
-                               warning when it only sometimes has the new type
-``date-format``     breaking   the dates are written in another format
-``id-pattern``      breaking   ids, codes or phones have another pattern (digits -> letters)
-``csv-columns``     breaking   fmt=1 records have another number of columns (names the column)
-``xml-root``        breaking   the fmt=2 root element (or fmt=3 top-level type) changed
-``xml-element``     breaking   the fmt=2 element holding a record changed
-``new-error-code``  breaking   an error code the page does not document for the call
-``error-changed``   breaking   an error where data was (warning: another documented error, or
-                               data where an error was)
-``cross-format``    breaking   the formats of the case no longer parse to the same value
-``order-changed``   breaking   keys or columns in another order in fmt=0/1 (read by position);
-                               warning in fmt=2/3 (read by name)
-``decimal-scale``   warning    money written with another number of decimal places
-``value-shape``     warning    any other value shape changed (e.g. the tz offset)
-``field-added``     warning    an undocumented key, element or attribute appeared (info when it
-                               is a documented optional field such as ``err``)
-==================  =========  =================================================================
+=========================  =========  ==========================================================
+kind                       severity   meaning
+=========================  =========  ==========================================================
+``unparseable``            breaking   the body no longer parses (the ParseError says where)
+``field-removed``          breaking   a documented key, element or attribute is gone
+``field-renamed``          breaking   a key is gone and another stands in its place
+``json-type-changed``      breaking   a fmt=3 value changed JSON type (``id: number -> string``),
+                                      or the top-level type changed
+``date-format``            breaking   the dates are written in another format
+``id-pattern``             breaking   ids, codes or phones have another pattern (digits -> letters)
+``money-format``           breaking   money is no longer written as a decimal number
+``csv-columns``            breaking   fmt=1 records have another number of columns (names it)
+``xml-root``               breaking   the fmt=2 root element changed
+``xml-element``            breaking   the fmt=2 element holding a record changed
+``new-error-code``         breaking   an error code the page does not document for the call
+``error-instead-of-data``  breaking   an error where data was
+``cross-format``           breaking   the formats of the case no longer parse to the same value
+``order-changed``          breaking   keys or columns in another order in fmt=0/1 (read by
+                                      position)
+``json-type-mixed``        warning    a fmt=3 value sometimes has another JSON type
+``error-changed``          warning    another documented error, or data where an error was
+``key-order-changed``      warning    keys in another order in fmt=2/3 (read by name)
+``decimal-scale``          warning    money written with another number of decimal places
+``value-shape``            warning    any other value shape changed (e.g. the tz offset)
+``field-added``            warning    an undocumented key, element or attribute appeared
+``optional-field-added``   info       a documented optional field (such as ``err``) appeared
+``optional-field-removed`` info       a documented optional field is gone
+=========================  =========  ==========================================================
 
 Sans-I/O: bodies in, findings out.
 """
@@ -54,7 +59,7 @@ from ..errors import EmitError, ParseError
 from ..model import ApiError
 from ..spec import FORMATS, Field, Form, Kind, RecordSpec, Slot
 from ..values import MOSCOW, SHAPES
-from .conformance import Finding, check_case, parse_all, reference_format
+from .conformance import Finding, check_case, parse_all, reference_format, severity_of
 from .wire import RawRecord, View, expected, view
 
 Bodies = Mapping[int, tuple[bytes, str | None]]
@@ -405,20 +410,21 @@ def _compare_keys(d: _Diff, fmt: int, group: str, old: GroupSignature, new: Grou
     for r in removed:
         if r in {p[0] for p in pairs}:
             continue
-        severity = "info" if r in optional else "breaking"
-        d.add(f"{group}.{r}", "field-removed", severity, f"{_what(fmt, r)} removed", r, None)
+        kind = "optional-field-removed" if r in optional else "field-removed"
+        d.add(f"{group}.{r}", kind, severity_of(kind), f"{_what(fmt, r)} removed", r, None)
     for a in added:
         if a in {p[1] for p in pairs}:
             continue
-        severity = "info" if a in optional else "warning"
-        d.add(f"{group}.{a}", "field-added", severity, f"{_what(fmt, a)} added", None, a)
+        kind = "optional-field-added" if a in optional else "field-added"
+        d.add(f"{group}.{a}", kind, severity_of(kind), f"{_what(fmt, a)} added", None, a)
     ordered_old = [k for k in old.keys if k in common and not k.startswith(("@", "#"))]
     ordered_new = [k for k in new.keys if k in common and not k.startswith(("@", "#"))]
     if ordered_old != ordered_new:
         i = next(i for i, (a, b) in enumerate(zip(ordered_old, ordered_new, strict=True))
                  if a != b)
         moved = ordered_new[i]
-        d.add(f"{group}.{moved}", "order-changed", "breaking" if fmt in (0, 1) else "warning",
+        kind = "order-changed" if fmt in (0, 1) else "key-order-changed"
+        d.add(f"{group}.{moved}", kind, severity_of(kind),
               f"order changed: {_what(fmt, moved)} now comes before "
               f"{_what(fmt, ordered_old[i])}", ", ".join(ordered_old), ", ".join(ordered_new))
 
@@ -442,7 +448,8 @@ def _compare_group(d: _Diff, fmt: int, group: str, old: GroupSignature, new: Gro
         if now is None or now == was or now <= was:
             continue
         name = key
-        d.add(f"{group}.{key}", "json-type", "breaking" if not now & was else "warning",
+        kind = "json-type-changed" if not now & was else "json-type-mixed"
+        d.add(f"{group}.{key}", kind, severity_of(kind),
               f"{name}: {_types(was)} -> {_types(now)}", _types(was), _types(now))
     swapped = _swapped_columns(d, group, old, new) if fmt == 1 else set()
     for key, was_shapes in old.shapes.items():
@@ -457,7 +464,7 @@ def _compare_group(d: _Diff, fmt: int, group: str, old: GroupSignature, new: Gro
         kind, severity = _SHAPE_KIND.get(known[1].kind if known else Kind.TEXT,
                                          ("value-shape", "warning"))
         if kind == "decimal-scale" and all(x.startswith("like ") for x in b):
-            kind, severity = "value-shape", "breaking"
+            kind, severity = "money-format", "breaking"
         what = {"date-format": "date format", "decimal-scale": "decimal scale",
                 "id-pattern": "pattern"}.get(kind, "shape")
         old_ex = ", ".join(f"{s} ({was_shapes[s]!r})" for s in sorted(a))
@@ -515,7 +522,7 @@ def compare_signatures(old: Signature, new: Signature) -> list[Finding]:
         return d.found
     if old.error_code != new.error_code:
         if old.error_code is None:
-            d.add("$", "error-changed", "breaking",
+            d.add("$", "error-instead-of-data", "breaking",
                   f"answers error {new.error_code} where it answered data", "data",
                   f"error {new.error_code}")
         elif new.error_code is None:
@@ -533,7 +540,7 @@ def compare_signatures(old: Signature, new: Signature) -> list[Finding]:
             d.add("$", "xml-root", "breaking", f"root element <{old.root}> -> <{new.root}>",
                   old.root, new.root)
         else:
-            d.add("$", "json-type", "breaking", f"$: {old.root} -> {new.root}", old.root,
+            d.add("$", "json-type-changed", "breaking", f"$: {old.root} -> {new.root}", old.root,
                   new.root)
     if new.problem is not None and old.root != new.root:
         return d.found  # another document altogether: its insides say nothing more

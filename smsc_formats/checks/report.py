@@ -1,7 +1,7 @@
 """Reports of ``check`` and ``drift`` findings, as strings: table, JSON, JUnit XML, GitHub.
 
-* ``table``: a tabulate table (one finding a line: severity, case, fmt, kind, path, message,
-  fingerprint) and a summary line;
+* ``table``: a tabulate table (one finding a line: severity, case, fmt, ``line:col`` in the
+  body, kind, path, message, fingerprint) and a summary line;
 * ``json``: every finding with its fields, file and fingerprint, plus the counts;
 * ``junit``: one ``<testcase>`` per case and format, failed by the findings at or above
   ``--fail-on`` (lower ones go to its ``<system-out>``), so CI test views show each body;
@@ -89,6 +89,13 @@ def _where(f: Finding) -> str:
     return f"{f.call}/{f.case}" if f.case else f.call
 
 
+def _position(f: Finding) -> str:
+    """``line:col`` (or ``line``) in the body when known, else ``-``."""
+    if f.line is None:
+        return "-"
+    return f"{f.line}:{f.col}" if f.col is not None else str(f.line)
+
+
 def _sorted(findings: Sequence[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (severity_rank(f.severity), f.call, f.case or "",
                                            -1 if f.fmt is None else f.fmt, f.path))
@@ -98,11 +105,12 @@ def table(report: Report) -> str:
     """A table of the findings, most serious first, and the summary line."""
     if not report.findings:
         return summary(report)
-    rows = [[f.severity, _where(f), "" if f.fmt is None else f.fmt, f.kind, f.path or "-",
-             f.message, f.fingerprint] for f in _sorted(report.findings)]
-    text = tabulate(rows, headers=["severity", "case", "fmt", "kind", "path", "message",
-                                   "fingerprint"],
-                    tablefmt="simple", maxcolwidths=[None, None, None, None, 28, 70, None])
+    rows = [[f.severity, _where(f), "" if f.fmt is None else f.fmt, _position(f), f.kind,
+             f.path or "-", f.message, f.fingerprint] for f in _sorted(report.findings)]
+    text = tabulate(rows, headers=["severity", "case", "fmt", "line:col", "kind", "path",
+                                   "message", "fingerprint"],
+                    tablefmt="simple", disable_numparse=True,
+                    maxcolwidths=[None, None, None, None, None, 28, 70, None])
     return f"{text}\n\n{summary(report)}"
 
 

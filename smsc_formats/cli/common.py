@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from types import FrameType
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -17,10 +20,67 @@ CALL_CHOICE = click.Choice(sorted(CALLS))
 FMT_CHOICE = click.IntRange(0, 3)
 
 
+def charset_option(value: str | None) -> str | None:
+    """A ``--charset`` value checked up front: an unknown charset is a usage error (exit 2)."""
+    if value is None:
+        return None
+    from ..charset import canonical_name
+
+    try:
+        canonical_name(value)
+    except ParseError:
+        raise click.BadParameter(f"unknown charset {value!r} (e.g. utf-8, windows-1251, "
+                                 "koi8-r)") from None
+    return value
+
+
+def charset_callback(ctx: click.Context, param: click.Parameter,
+                     value: str | None) -> str | None:
+    """The click callback that makes ``--charset bogus`` a usage error (exit 2)."""
+    return charset_option(value)
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print one line on stderr and exit with ``code``."""
     click.echo(f"smsc-formats: error: {message}", err=True)
     sys.exit(code)
+
+
+EXIT_INTERRUPTED = 130
+"""Ctrl-C (128 + SIGINT): an interruption, never a finding."""
+EXIT_TERMINATED = 143
+"""SIGTERM (128 + SIGTERM): as an interruption."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that ``finally`` blocks and temporary folders clean up."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """Within the block SIGTERM raises :class:`Terminated` (a KeyboardInterrupt), so a kill
+    leaves no temporary folder and no half-written case behind; the old handler comes back
+    after. Outside the main thread (where signals cannot be set) the block runs as it is."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def interrupted(exc: KeyboardInterrupt, what: str) -> NoReturn:
+    """One line saying what an interruption left (``what``), and exit 130 (143 on SIGTERM)."""
+    terminated = isinstance(exc, Terminated)
+    fail(f"{'terminated' if terminated else 'interrupted'}: {what}",
+         EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
 
 
 def read_input(path: str) -> bytes:

@@ -15,13 +15,14 @@ from ..canonical import from_canonical, to_canonical
 from ..charset import decode, detect_format
 from ..errors import SmscFormatsError
 from ..spec import CALLS, FORMAT_NAMES, Field, RateLimit, RecordSpec
-from .common import CALL_CHOICE, FMT_CHOICE, describe_error, fail, read_input
+from .common import CALL_CHOICE, FMT_CHOICE, charset_callback, describe_error, fail, read_input
 
 
 @click.command("parse")
 @click.option("--call", "call", type=CALL_CHOICE, required=True, help="The API call.")
 @click.option("--fmt", type=FMT_CHOICE, default=None, help="0-3; detected when left out.")
-@click.option("--charset", default=None, help="The charset the request asked for.")
+@click.option("--charset", default=None, callback=charset_callback,
+              help="The charset the request asked for.")
 @click.option("--strict", is_flag=True, help="Fail on any conformance finding too.")
 @click.option("-v", "--verbose", is_flag=True, help="Print the detected fmt and charset.")
 @click.argument("file", type=click.Path(allow_dash=True, dir_okay=False))
@@ -45,7 +46,7 @@ def parse_command(call: str, fmt: int | None, charset: str | None, strict: bool,
 @click.command("emit")
 @click.option("--call", "call", type=CALL_CHOICE, required=True, help="The API call.")
 @click.option("--fmt", type=FMT_CHOICE, required=True, help="0-3.")
-@click.option("--charset", default="utf-8", show_default=True,
+@click.option("--charset", default="utf-8", show_default=True, callback=charset_callback,
               help="utf-8, windows-1251 or koi8-r.")
 @click.argument("file", type=click.Path(allow_dash=True, dir_okay=False))
 def emit_command(call: str, fmt: int, charset: str, file: str) -> None:

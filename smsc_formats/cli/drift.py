@@ -7,7 +7,11 @@ documentation (``source: documentation``) are not requests anyone made, so they 
 
 Exit codes: 0 no drift at or above ``--fail-on``, 1 drift, 2 usage or file errors, 3 the server
 could not be recorded from (unreachable, error 2, 4 or 9, a rate-limit wait over
-``--max-wait``) — never reported as drift.
+``--max-wait``) — never reported as drift — and 130 interrupted (Ctrl-C; 143 on SIGTERM),
+which is not a finding either: the corpus is left as it was and no temporary folder remains.
+
+``--update`` writes the re-recorded cases into the corpus, but not when a new body does not
+parse (the stored bodies are kept and the run exits 1), unless ``--force``.
 """
 
 from __future__ import annotations
@@ -15,22 +19,43 @@ from __future__ import annotations
 import dataclasses
 import os
 import tempfile
+import time
 from pathlib import Path
-from typing import Any
 
 import click
 
+from ..api import parse
 from ..checks.conformance import Finding
 from ..checks.drift import compare
 from ..edge.ledger import Ledger, LedgerError, LedgerUnreadable, Limiter
-from ..edge.recorder import Event, PlanError, RecordError, rerecord_all
+from ..edge.recorder import PlanError, RecordError, rerecord_all
 from ..edge.secrets import named_secrets, redact
 from ..edge.store import Case, StoreError, load_corpus, write_case
-from .common import fail
-from .record import credentials_from_env
+from ..errors import ParseError
+from .common import fail, interrupted, interruptible
+from .record import _Bar, credentials_from_env
 from .reporting import case_info, check_output, finish, ignore_rules, report_options
 
 SKIPPED_SOURCES = frozenset({"documentation"})
+
+
+def _update(root: Path, stored: list[Case], fresh: list[Case], force: bool) -> bool:
+    """Write the re-recorded cases into the corpus; True if written. New bodies that do not
+    parse are refused (nothing is written, and the findings fail the run) unless ``force``."""
+    bad = _unparseable(fresh)
+    if bad and not force:
+        shown = ", ".join(bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        click.echo(f"drift: not updated: {len(bad)} new body(ies) do not parse ({shown}); "
+                   "the stored bodies are kept (--force writes them anyway)", err=True)
+        return False
+    for old, new in zip(stored, fresh, strict=True):
+        try:
+            write_case(root, dataclasses.replace(new, source=old.source, path=None))
+        except OSError as exc:
+            fail(f"{root / old.call / old.name}: {exc.strerror or exc}", 2)
+    click.echo(f"drift: updated {len(fresh)} case(s) in {root}; the findings below are "
+               "accepted", err=True)
+    return True
 
 
 def make_limiter(max_wait: float | None) -> Limiter:
@@ -42,16 +67,18 @@ def _bodies(case: Case) -> dict[int, tuple[bytes, str | None]]:
     return {fmt: (body, case.formats[fmt].charset or None) for fmt, body in case.bodies.items()}
 
 
-def _progress(quiet: bool, secrets: dict[str, str]) -> Any:
-    def tell(event: Event) -> None:
-        if quiet:
-            return
-        if event.kind == "start":
-            click.echo(f"drift: {event.message}", err=True)
-        elif event.kind in ("wait", "note"):
-            click.echo(f"drift: {redact(event.message, secrets)}", err=True)
-
-    return tell
+def _unparseable(cases: list[Case]) -> list[str]:
+    """``call/case fmt N`` of every body among ``cases`` that does not parse."""
+    bad = []
+    for case in cases:
+        for fmt, body in sorted(case.bodies.items()):
+            meta = case.formats[fmt]
+            try:
+                parse(body, call=case.call, fmt=fmt, charset=meta.charset or None,
+                      content_type=meta.content_type or None)
+            except ParseError:
+                bad.append(f"{case.call}/{case.name} fmt {fmt}")
+    return bad
 
 
 @click.command("drift")
@@ -61,14 +88,30 @@ def _progress(quiet: bool, secrets: dict[str, str]) -> Any:
               help="Accept the new bodies: write the re-recorded cases into the corpus.")
 @click.option("--max-wait", type=float, default=None,
               help="Give up (exit 3) rather than wait longer than this many seconds.")
+@click.option("--force", is_flag=True,
+              help="With --update, write new bodies even when they no longer parse.")
+@click.option("--formats-count-as-identical/--formats-count-apart", "formats_identical",
+              default=True, show_default=True,
+              help="Whether the formats of one request count as identical requests for the "
+                   "rate limits.")
 @click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
 @report_options
 def drift_command(directory: str, base_url: str, update: bool, max_wait: float | None,
-                  quiet: bool, report_format: str, output: str | None, fail_on: str) -> None:
+                  force: bool, formats_identical: bool, quiet: bool, report_format: str,
+                  output: str | None, fail_on: str) -> None:
     """Re-record the corpus in DIRECTORY from --base-url and report structural drift.
 
     Credentials come only from the environment: SMSC_LOGIN and SMSC_PSW, or SMSC_APIKEY.
-    Exit 0 clean, 1 drift at or above --fail-on, 2 usage or file errors, 3 could not record.
+    The run is planned first and its duration stated; --max-wait is checked against the plan
+    before any request. --update refuses new bodies that do not parse unless --force.
+
+    \b
+    Exit codes:
+      0    no drift at or above --fail-on (or --update accepted it)
+      1    drift at or above --fail-on
+      2    usage or file errors
+      3    could not record (unreachable, error 2, 4 or 9, a wait over --max-wait)
+      130  interrupted (Ctrl-C; 143 on SIGTERM): the corpus is left as it was
     """
     credentials = credentials_from_env(os.environ)
     secrets = named_secrets(credentials)
@@ -83,26 +126,34 @@ def drift_command(directory: str, base_url: str, update: bool, max_wait: float |
         fail(f"{directory}: no recorded cases to compare (documentation cases are skipped)", 2)
     ignore_rules(root)  # a bad ignore file is a usage error, found before any request
     check_output(output)  # so is an --output that could not be written
-    with tempfile.TemporaryDirectory(prefix="smsc-formats-drift-") as tmp:
-        try:
-            fresh = rerecord_all(stored, base_url, credentials, make_limiter(max_wait),
-                                 out_dir=Path(tmp), progress=_progress(quiet, secrets))
-        except (PlanError, LedgerUnreadable) as exc:
-            fail(redact(str(exc), secrets), 2)
-        except (RecordError, LedgerError) as exc:
-            fail("could not record: " + redact(str(exc), secrets), 3)
-        except OSError as exc:
-            fail("could not record: " + redact(f"{exc.strerror or exc}", secrets), 3)
-    findings: list[Finding] = []
-    for old, new in zip(stored, fresh, strict=True):
-        findings += [f.at(case=old.name) for f in compare(old.call, _bodies(old), _bodies(new))]
-    if update:
-        for old, new in zip(stored, fresh, strict=True):
+    bar = _Bar(quiet)
+    limiter = make_limiter(max_wait)
+    if limiter.sleep is time.sleep:
+        limiter.sleep = bar.sleep  # the countdown on a terminal
+    try:
+        with interruptible(), tempfile.TemporaryDirectory(prefix="smsc-formats-drift-") as tmp:
             try:
-                write_case(root, dataclasses.replace(new, source=old.source, path=None))
+                fresh = rerecord_all(stored, base_url, credentials, limiter,
+                                     out_dir=Path(tmp), progress=bar.event,
+                                     formats_apart=not formats_identical)
+            except (PlanError, LedgerUnreadable) as exc:
+                bar.close()
+                fail(redact(str(exc), secrets), 2)
+            except (RecordError, LedgerError) as exc:
+                bar.close()
+                fail("could not record: " + redact(str(exc), secrets), 3)
             except OSError as exc:
-                fail(f"{root / old.call / old.name}: {exc.strerror or exc}", 2)
-        click.echo(f"drift: updated {len(fresh)} case(s) in {directory}; the findings below "
-                   f"are accepted", err=True)
+                bar.close()
+                fail("could not record: " + redact(f"{exc.strerror or exc}", secrets), 3)
+            bar.close()
+            findings: list[Finding] = []
+            for old, new in zip(stored, fresh, strict=True):
+                findings += [f.at(case=old.name)
+                             for f in compare(old.call, _bodies(old), _bodies(new))]
+            if update:
+                update = _update(root, stored, fresh, force)
+    except KeyboardInterrupt as exc:
+        bar.close()
+        interrupted(exc, "every case of the corpus is whole; no temporary folder is left")
     finish("drift", root, [case_info(c, root) for c in stored], findings, report_format,
            output, fail_on, accepted=update)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import click
 
 from ..errors import RequestError
 from ..request import Credentials
-from .common import CALL_CHOICE, FMT_CHOICE, fail
+from .common import CALL_CHOICE, FMT_CHOICE, fail, interrupted, interruptible
 
 DEFAULTS_HELP = """Record fixtures from an SMSC server into a corpus folder.
 
@@ -33,8 +34,17 @@ Modes:
 
 Requests are spaced under SMSC's documented rate limits, remembering earlier runs in a
 ledger: $SMSC_FORMATS_LEDGER, else smsc-formats/ledger.json in $XDG_CACHE_HOME (or ~/.cache).
-Exit 0 when recorded, 2 on a usage error (no credentials, a bad --base-url, --param or --out),
-3 when the server could not be recorded from (unreachable, error 2, 4 or 9).
+The whole run is planned before the first request and its duration stated; a wait the plan
+foresees over --max-wait stops it before anything is sent. By default the formats of one
+request count as identical requests (the cautious reading of "3 identical requests a
+minute", so a full run takes over a minute); --formats-count-apart counts them apart.
+
+\b
+Exit codes:
+  0    recorded
+  2    usage error (no credentials, a bad --base-url, --param, --as-of or --out)
+  3    could not record (unreachable, error 2, 4 or 9, a wait over --max-wait)
+  130  interrupted (Ctrl-C; 143 on SIGTERM): the cases stored so far are kept
 """
 
 
@@ -61,70 +71,98 @@ def _anchor(value: str | None) -> date | None:
             return datetime.strptime(value, pattern).date()
         except ValueError:
             continue
-    return fail(f"--as-of: expected dd.mm.yyyy or yyyy-mm-dd, got {value!r}", 2)
+    # The value is never echoed: it might be a credential pasted in the wrong place.
+    return fail("--as-of: expected a date as dd.mm.yyyy or yyyy-mm-dd", 2)
 
 
 class _Bar:
-    """Progress on stderr: a bar with the call, case, format or the limiter's wait on a
-    terminal; one plain line per request, wait and note otherwise (CI logs)."""
+    """Progress on stderr.
 
-    def __init__(self, quiet: bool, tty: bool | None = None) -> None:
+    On a terminal: one status line, redrawn in place, with the requests done, the current
+    request and, during a rate-limit wait, a countdown once a second with the limit that
+    imposes it; the cursor is hidden while it runs and shown again by :meth:`close` (also on
+    Ctrl-C). Otherwise (CI logs): one plain line per request, wait, retry and note.
+    """
+
+    HIDE, SHOW, CLEAR = "\x1b[?25l", "\x1b[?25h", "\r\x1b[2K"
+
+    def __init__(self, quiet: bool, tty: bool | None = None,
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.quiet = quiet
         self.tty = sys.stderr.isatty() if tty is None else tty
-        self.bar: Any = None
+        self.live = False
+        self.done = self.total = 0
         self.label = ""
+        self.waiting = ""
+        self._sleep, self._clock = sleep, clock
 
     def event(self, event: Any) -> None:
         """The recorder's progress hook (every message is already redacted)."""
         if self.quiet:
             return
         if event.kind == "start":
+            self.total = event.total
+            self.echo(f"recording: {event.message}")
             if self.tty:
-                self.bar = click.progressbar(length=max(event.total, 1), file=sys.stderr,
-                                             label="recording", show_pos=True,
-                                             item_show_func=lambda _: self.label)
-                self.bar.__enter__()
-            else:
-                self.echo(f"recording: {event.message}")
+                self.live = True
+                self._write(self.HIDE)
+                self.draw()
         elif event.kind == "request":
-            self.show(event.message)
+            self.label, self.waiting = event.message, ""
+            self.draw() if self.tty else self.echo(event.message)
+        elif event.kind == "answer":
+            self.done = event.done
+            self.draw()
+        elif event.kind in ("wait", "retry"):
+            self.label = f"{event.call}/{event.case} fmt {event.fmt}"
+            self.waiting = event.message.split(": ", 1)[-1]
             if not self.tty:
-                self.echo(event.message)
-        elif event.kind == "answer" and self.bar is not None:
-            self.bar.update(1)
-        elif event.kind == "wait":
-            if self.tty:
-                self.label = f"{event.call}/{event.case} fmt {event.fmt}"
-            else:
                 self.echo(event.message)
         elif event.kind == "note":
             self.echo(f"note: {event.message}")
         elif event.kind == "skip":
             self.echo(f"skipped {event.message}")
 
-    def show(self, label: str) -> None:
-        self.label = label
-        if self.bar is not None:
-            self.bar.update(0)
+    def line(self, left: float | None = None) -> str:
+        """The status line: requests done, the current request, the wait and its cause."""
+        text = f"recording [{self.done}/{self.total}] {self.label}".rstrip()
+        if left is not None and self.waiting:
+            reason = self.waiting.split("(", 1)[-1].rstrip(")") if "(" in self.waiting \
+                else self.waiting
+            text += f": waiting {math.ceil(left)} s ({reason})"
+        return text
+
+    def draw(self, left: float | None = None) -> None:
+        if self.live:
+            self._write(self.CLEAR + self.line(left))
+
+    def _write(self, text: str) -> None:
+        sys.stderr.write(text)
+        sys.stderr.flush()
 
     def echo(self, line: str) -> None:
-        if not self.quiet:
-            click.echo(("\n" if self.bar is not None else "") + line, err=True)
+        if self.quiet:
+            return
+        if self.live:
+            self._write(self.CLEAR)
+        click.echo(line, err=True)
+        self.draw()
 
     def sleep(self, seconds: float) -> None:
-        """The limiter's sleep: on a terminal the bar shows the time left, once a second."""
-        end = time.monotonic() + seconds
-        base = self.label.split(" (waiting")[0]
-        while (left := end - time.monotonic()) > 0:
-            if self.tty and not self.quiet:
-                self.show(f"{base} (waiting {left:.0f} s for the rate limits)")
-            time.sleep(min(1.0, left))
-        self.show(base)
+        """The limiter's sleep: on a terminal a countdown, redrawn once a second."""
+        end = self._clock() + seconds
+        while (left := end - self._clock()) > 0:
+            self.draw(left)
+            self._sleep(min(1.0, left))
+        self.waiting = ""
+        self.draw()
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
+        """End the status line and show the cursor again."""
+        if self.live:
+            self._write(self.CLEAR + self.line() + "\n" + self.SHOW)
+            self.live = False
 
 
 @click.command("record")
@@ -147,10 +185,15 @@ class _Bar:
               help="Replace a default request parameter, e.g. get_short_link:id=12345.")
 @click.option("--max-wait", type=float, default=None,
               help="Give up (exit 3) rather than wait longer than this many seconds.")
+@click.option("--formats-count-as-identical/--formats-count-apart", "formats_identical",
+              default=True, show_default=True,
+              help="Whether the formats of one request count as identical requests for the "
+                   "rate limits.")
 @click.option("--quiet", is_flag=True, help="No progress bar or notes.")
 def record_command(base_url: str, out: str, calls: tuple[str, ...], fmts: tuple[int, ...],
                    mode: str, charset: str, source: str, as_of: str | None,
-                   params: tuple[str, ...], max_wait: float | None, quiet: bool) -> None:
+                   params: tuple[str, ...], max_wait: float | None, formats_identical: bool,
+                   quiet: bool) -> None:
     from ..edge.http import FetchError, check_base_url
     from ..edge.ledger import Ledger, LedgerError, LedgerUnreadable, Limiter
     from ..edge.recorder import PlanError, RecordError, parse_overrides, record
@@ -171,10 +214,15 @@ def record_command(base_url: str, out: str, calls: tuple[str, ...], fmts: tuple[
     bar = _Bar(quiet)
     limiter = Limiter(Ledger.default(), sleep=bar.sleep, max_wait=max_wait)
     try:
-        cases = record(base_url, Path(out), credentials, calls=calls or None,
-                       fmts=fmts or None, mode=mode, charset=charset, source=source,
-                       as_of=anchor, overrides=overrides, limiter=limiter,
-                       progress=bar.event)
+        with interruptible():
+            cases = record(base_url, Path(out), credentials, calls=calls or None,
+                           fmts=fmts or None, mode=mode, charset=charset, source=source,
+                           as_of=anchor, overrides=overrides, limiter=limiter,
+                           progress=bar.event, formats_apart=not formats_identical)
+    except KeyboardInterrupt as exc:
+        bar.close()
+        interrupted(exc, "the cases stored before are kept; the case in progress was not "
+                         "written")
     except (PlanError, LedgerUnreadable) as exc:
         bar.close()
         fail(redact(str(exc), secrets), 2)

@@ -15,10 +15,12 @@ from .common import fail
 def scan_command(paths: tuple[str, ...]) -> None:
     """Look for the values of SMSC_LOGIN, SMSC_PSW and SMSC_APIKEY in the files under PATHS.
 
-    Every spelling counts: plain (any case), URL-encoded, base64, JSON- or XML-escaped, in
-    UTF-8, windows-1251 or koi8-r. Prints file:line and which credential in which form for each
-    hit, never the value. Exit 0 when clean, 1 when something was found, 2 when none of the
-    variables is set.
+    Every spelling counts, even mixed within one value: plain (any case); JSON \\uXXXX
+    (either case) and PHP's \\/; XML decimal and hex character references and HTML
+    entities; single and double URL encoding; base64; the md5 and sha1 hex of the value
+    (SMSC accepts md5(psw) as psw); in UTF-8, windows-1251 or koi8-r. Prints file:line and
+    which credential in which form for each hit, never the value. Exit 0 when clean, 1 when
+    something was found, 2 when none of the variables is set.
     """
     from ..edge.secrets import ENV_VARS, env_secrets, scan
 

@@ -26,7 +26,19 @@ DEFAULT_TIMEOUT = 30.0
 
 
 class FetchError(Exception):
-    """No HTTP answer came back; the message names the host and why, never a secret."""
+    """No HTTP answer came back; the message names the host and why, never a secret.
+
+    ``transient`` is true for failures worth one more try: a connection reset, a timeout or a
+    broken HTTP answer (not a refused connection, an unknown host or a TLS error).
+    """
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+TRANSIENT_REASONS = frozenset({"timed out", "connection reset", "broken HTTP answer"})
+"""The :func:`_reason` texts of failures that a retry may get past."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +98,7 @@ def _reason(exc: BaseException) -> str:
         return "timed out"
     if isinstance(inner, ConnectionRefusedError):
         return "connection refused"
-    if isinstance(inner, ConnectionResetError):
+    if isinstance(inner, ConnectionResetError | ConnectionAbortedError | BrokenPipeError):
         return "connection reset"
     if isinstance(inner, socket.gaierror):
         return "host name not found"
@@ -145,4 +157,6 @@ def fetch(base_url: str, request: Request, credentials: Credentials | None,
         content_type = headers.get("Content-Type", "") if headers is not None else ""
         return Response(exc.code, content_type, body, url)
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
-        raise FetchError(f"cannot reach {host_of(base_url)}: {_reason(exc)}") from None
+        reason = _reason(exc)
+        raise FetchError(f"cannot reach {host_of(base_url)}: {reason}",
+                         transient=reason in TRANSIENT_REASONS) from None

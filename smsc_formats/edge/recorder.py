@@ -14,6 +14,11 @@ What the recorder guarantees:
   every case's second, ...), so the waits the rate limits impose overlap.
 * **Rate limits.** Before each request the :class:`~smsc_formats.edge.ledger.Limiter` waits as
   the documented limits (with a margin) and the ledger of earlier runs require.
+* **Planned first.** The whole run's waits are foreseen from the ledger before the first
+  request: the start event states the duration, and a wait over ``max_wait`` stops the run
+  before anything is sent.
+* **Retries** a request that met a connection reset, a timeout or an HTTP 5xx, at most
+  twice, after :data:`RETRY_BACKOFF`; each try passes the limiter and counts.
 * **Stops, never stores,** on error 2 (credentials refused), 4 (IP blocked) and 9 (too many
   requests), and on an HTTP status other than 200: :class:`RecordError` says why. Cases
   finished before the stop are kept; the case in progress is not written.
@@ -49,11 +54,11 @@ from ..canonical import to_canonical
 from ..errors import ParseError, RequestError
 from ..model import ApiError
 from ..request import Credentials, build_request
-from ..spec import CALLS, FORMATS
+from ..spec import CALLS, FORMATS, RateLimit
 from ..values import MOSCOW
 from .http import FetchError, Response, check_base_url, fetch, host_of
-from .ledger import Limiter, LimitWaitTooLong, account_id
-from .secrets import named_secrets, redact
+from .ledger import Entry, Limiter, LimitWaitTooLong, account_id, params_key, server_id, wait_time
+from .secrets import PLACEHOLDERS, named_secrets, redact
 from .store import BODY_FILES, Case, FormatMeta, StoreError, load_case, make_case, write_case
 
 MODES = ("once", "new", "all")
@@ -66,6 +71,11 @@ STOP_CODES: Mapping[int, str] = {
        "wait and run again",
 }
 """Answers that stop a recording, with the reason given; their bodies are never stored."""
+
+RETRY_BACKOFF: tuple[float, ...] = (2.0, 8.0)
+"""Seconds to wait before each retry of a request that met a connection reset, a timeout or an
+HTTP 5xx: two retries at most. Every try goes through the limiter, so each one is counted
+against the rate limits like any request."""
 
 
 class RecordError(Exception):
@@ -160,8 +170,10 @@ def today_in_server_tz() -> date:
 class Event:
     """What the recorder tells its progress hook; ``message`` is already redacted.
 
-    ``kind`` is ``start`` (``total`` requests planned), ``request`` (about to send),
-    ``wait`` (``wait`` seconds imposed by the limiter), ``answer`` (one more request done),
+    ``kind`` is ``start`` (``total`` requests planned, ``wait`` the seconds of rate-limit waits
+    the plan foresees), ``request`` (about to send), ``wait`` (``wait`` seconds imposed by the
+    limiter; the message names the limit), ``retry`` (a transient failure, tried again after
+    ``wait`` seconds), ``answer`` (one more request done),
     ``stored`` (a case written), ``skip`` (a case left alone) or ``note`` (worth reading:
     an error answer stored, a cross-format mismatch, a format dropped).
     """
@@ -393,11 +405,47 @@ class _Run:
     source: str
     timeout: float
     now: Callable[[], str]
+    formats_apart: bool = False
+    backoff: tuple[float, ...] = RETRY_BACKOFF
 
     def __post_init__(self) -> None:
         self.secrets = named_secrets(self.credentials)
         self.account = account_id(self.credentials.apikey or self.credentials.login or "")
         self.host = host_of(self.base_url)
+
+    def limit_params(self, params: Mapping[str, str], fmt: int) -> dict[str, str]:
+        """The parameters the limiter compares: with ``formats_apart`` the format makes two
+        requests different (the ledger ignores ``fmt`` itself, so it goes under a name no
+        request parameter has)."""
+        return {**params, "~fmt": str(fmt)} if self.formats_apart else dict(params)
+
+    def history(self) -> list[Entry]:
+        """The requests the ledger remembers for this server and account."""
+        if not self.limiter.enabled:
+            return []
+        return self.limiter.ledger.history(server_id(self.base_url), self.account)
+
+    def cause(self, call: str, params: Mapping[str, str]) -> str:
+        """Which documented limit imposes the wait a request of ``call`` faces now."""
+        return _cause(call, params_key(params), self.history(), self.limiter.clock(),
+                      self.limiter)
+
+    def schedule(self, order: Sequence[tuple[CasePlan, int]]) -> list[tuple[float, str]]:
+        """The wait before each request of ``order`` and the limit that imposes it, foreseen
+        from the ledger and the documented limits (retries aside)."""
+        history = self.history()
+        t = self.limiter.clock()
+        out: list[tuple[float, str]] = []
+        for plan, fmt in order:
+            req = build_request(plan.call, fmt=fmt, charset=plan.charset, **plan.params)
+            key = params_key(self.limit_params(req.params, fmt))
+            wait = wait_time(CALLS[plan.call].limits, history, plan.call, key, t,
+                             self.limiter.margin) if self.limiter.enabled else 0.0
+            cause = _cause(plan.call, key, history, t, self.limiter) if wait > 0 else ""
+            t += wait
+            history.append(Entry(plan.call, key, t))
+            out.append((wait, cause))
+        return out
 
     def tell(self, kind: str, message: str = "", **kw: Any) -> None:
         self.progress(Event(kind, redact(message, self.secrets), **kw))
@@ -407,23 +455,41 @@ class _Run:
 
     def request(self, plan: CasePlan, fmt: int) -> tuple[bytes, FormatMeta]:
         req = build_request(plan.call, fmt=fmt, charset=plan.charset, **plan.params)
+        limited = self.limit_params(req.params, fmt)
+        label = f"{plan.call}/{plan.name} fmt {fmt}"
 
         def on_wait(seconds: float, reason: str) -> None:
-            self.tell("wait", f"waiting {math.ceil(seconds)} s ({reason})", call=plan.call,
-                      case=plan.name, fmt=fmt, wait=seconds)
+            self.tell("wait", f"{label}: waiting {math.ceil(seconds)} s for the rate limit "
+                      f"({self.cause(plan.call, limited)})", call=plan.call, case=plan.name,
+                      fmt=fmt, wait=seconds)
 
-        try:
-            self.limiter.acquire(self.base_url, self.account, plan.call, req.params, on_wait)
-        except LimitWaitTooLong as exc:
-            raise self.fail(str(exc)) from None
-        self.tell("request", f"{plan.call}/{plan.name} fmt {fmt}", call=plan.call,
-                  case=plan.name, fmt=fmt)
-        try:
-            response = fetch(self.base_url, req, self.credentials, self.timeout)
-        except FetchError as exc:
-            raise self.fail(str(exc)) from None
-        error = _error_of(plan.call, fmt, plan.charset, response)
         where = f"{plan.call} fmt {fmt} from {self.host}"
+        for attempt in range(len(self.backoff) + 1):
+            try:
+                self.limiter.acquire(self.base_url, self.account, plan.call, limited, on_wait)
+            except LimitWaitTooLong as exc:
+                raise self.fail(str(exc)) from None
+            self.tell("request", label, call=plan.call, case=plan.name, fmt=fmt)
+            problem = ""
+            try:
+                response = fetch(self.base_url, req, self.credentials, self.timeout)
+            except FetchError as exc:
+                if not exc.transient:
+                    raise self.fail(str(exc)) from None
+                problem = str(exc)
+            else:
+                if 500 <= response.status <= 599:
+                    problem = f"{where}: HTTP {response.status}"
+            if not problem:
+                break
+            if attempt == len(self.backoff):
+                raise self.fail(f"{problem} (tried {attempt + 1} times); nothing stored for "
+                                "this case")
+            pause = self.backoff[attempt]
+            self.tell("retry", f"{label}: {problem}; trying again in {pause:.0f} s",
+                      call=plan.call, case=plan.name, fmt=fmt, wait=pause)
+            self.limiter.sleep(pause)
+        error = _error_of(plan.call, fmt, plan.charset, response)
         if error is not None and error.code in STOP_CODES:
             raise self.fail(f"{where}: {STOP_CODES[error.code]}")
         if response.status != 200:
@@ -461,24 +527,64 @@ class _Run:
         return case
 
     def run(self, plans: Sequence[CasePlan], out_dir: Path | None) -> list[Case]:
-        total = sum(len(p.fmts) for p in plans)
-        self.tell("start", f"{total} request(s) to {self.host}", total=total)
+        order = _round_robin(plans)
+        total = len(order)
+        waits = self.schedule([(plans[i], fmt) for i, fmt in order])
+        planned = sum(w for w, _ in waits)
+        self.tell("start", f"{total} request(s) to {self.host}; the rate limits make it "
+                  f"take about {_duration(planned)}", total=total, wait=planned)
+        bound = self.limiter.max_wait
+        for n, ((i, fmt), (wait, cause)) in enumerate(zip(order, waits, strict=True), 1):
+            if bound is not None and wait > bound:
+                raise self.fail(f"the plan needs a wait of {wait:.0f} s before request {n} of "
+                                f"{total} ({plans[i].call}/{plans[i].name} fmt {fmt}: {cause}),"
+                                f" more than --max-wait {bound:.0f} s; nothing was sent")
         got: list[dict[int, tuple[bytes, FormatMeta]]] = [{} for _ in plans]
         done_cases: dict[int, Case] = {}
-        done = 0
-        rounds = max((len(p.fmts) for p in plans), default=0)
-        for r in range(rounds):
-            for i, plan in enumerate(plans):
-                if r >= len(plan.fmts):
-                    continue
-                fmt = plan.fmts[r]
-                got[i][fmt] = self.request(plan, fmt)
-                done += 1
-                self.tell("answer", f"{plan.call}/{plan.name} fmt {fmt}", call=plan.call,
-                          case=plan.name, fmt=fmt, done=done, total=total)
-                if r == len(plan.fmts) - 1:
-                    done_cases[i] = self.finish(plan, got[i], out_dir)
+        for done, (i, fmt) in enumerate(order, 1):
+            plan = plans[i]
+            got[i][fmt] = self.request(plan, fmt)
+            self.tell("answer", f"{plan.call}/{plan.name} fmt {fmt}", call=plan.call,
+                      case=plan.name, fmt=fmt, done=done, total=total)
+            if fmt == plan.fmts[-1]:
+                done_cases[i] = self.finish(plan, got[i], out_dir)
         return [done_cases[i] for i in sorted(done_cases)]
+
+
+def _round_robin(plans: Sequence[CasePlan]) -> list[tuple[int, int]]:
+    """``(plan index, fmt)`` in sending order: every case's first format, then every case's
+    second, ..., so the waits the rate limits impose overlap."""
+    rounds = max((len(p.fmts) for p in plans), default=0)
+    return [(i, p.fmts[r]) for r in range(rounds) for i, p in enumerate(plans)
+            if r < len(p.fmts)]
+
+
+def describe_limit(limit: RateLimit, call: str) -> str:
+    """A documented limit in plain words: ``at most 3 identical requests a minute``."""
+    per = {60: "a minute", 3600: "an hour", 86400: "a day"}.get(limit.seconds,
+                                                               f"per {limit.seconds} s")
+    what = "identical requests" if limit.scope == "identical" else f"{call} requests"
+    return f"at most {limit.count} {what} {per}"
+
+
+def _cause(call: str, key: str, history: Sequence[Entry], now: float,
+           limiter: Limiter) -> str:
+    """The limit of ``call`` that imposes the longest wait now, in plain words."""
+    worst, cause = 0.0, "rate limit"
+    for limit in CALLS[call].limits:
+        wait = wait_time([limit], history, call, key, now, limiter.margin)
+        if wait > worst:
+            worst, cause = wait, describe_limit(limit, call)
+    return cause
+
+
+def _duration(seconds: float) -> str:
+    """``0 s``, ``65 s``, ``3 min 20 s``: a planned duration in plain words."""
+    whole = math.ceil(seconds)
+    if whole < 120:
+        return f"{whole} s"
+    minutes, rest = divmod(whole, 60)
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
 
 
 def _with_path(case: Case, path: Path) -> Case:
@@ -491,34 +597,41 @@ def record(base_url: str, out_dir: Path, credentials: Credentials, *,
            as_of: date | None = None,
            overrides: Mapping[str, Mapping[str, str]] | None = None,
            limiter: Limiter | None = None, progress: Progress = _no_progress,
-           timeout: float = 30.0, now: Callable[[], str] = _utc_now) -> list[Case]:
+           timeout: float = 30.0, now: Callable[[], str] = _utc_now,
+           formats_apart: bool = False) -> list[Case]:
     """Record the default cases (:data:`DEFAULT_CASES`) of ``calls`` in ``fmts`` into ``out_dir``.
 
     ``mode`` is ``once``, ``new`` or ``all`` (see the module docstring); ``source`` is what
     ``meta.json`` says (``live`` or ``simulator``); ``as_of`` is the anchor day ``D`` of the
-    pinned date windows. Returns the cases written. Raises :class:`RecordError` when the
-    recording cannot go on; the cases finished before are written already.
+    pinned date windows. ``formats_apart`` counts the formats of one request as different
+    requests for the "identical requests" limits (the default counts them as identical, the
+    cautious reading). The whole run is planned first: a foreseen wait over the limiter's
+    ``max_wait`` is a :class:`RecordError` before any request. Returns the cases written.
+    Raises :class:`RecordError` when the recording cannot go on; the cases finished before are
+    written already.
     """
     if source not in SOURCES:
         raise PlanError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
     _check_url(base_url)
     secrets = named_secrets(credentials)
+    _no_secret_params(overrides or {}, secrets)
     plans = plan_cases(out_dir, calls=calls, fmts=fmts, mode=mode, charset=charset,
                        as_of=as_of, overrides=overrides, progress=progress, secrets=secrets)
-    run = _Run(base_url, credentials, limiter or Limiter(), progress, source, timeout, now)
+    run = _Run(base_url, credentials, limiter or Limiter(), progress, source, timeout, now,
+               formats_apart)
     return run.run(plans, out_dir)
 
 
 def rerecord_all(cases: Sequence[Case], base_url: str, credentials: Credentials,
                  limiter: Limiter | None = None, *, out_dir: Path | None = None,
                  source: str = "live", progress: Progress = _no_progress,
-                 timeout: float = 30.0) -> list[Case]:
+                 timeout: float = 30.0, formats_apart: bool = False) -> list[Case]:
     """Re-record ``cases`` with their stored parameters, formats and charset.
 
     The requests go round-robin over the cases, so rate-limit waits overlap. The new cases
     keep their names and parameters; they are written under ``out_dir`` (e.g. a temporary
-    folder) if given, else only returned. Same redaction, limits and stop rules as
-    :func:`record` (:class:`RecordError` on error 2/4/9 or an unreachable server).
+    folder) if given, else only returned. Same redaction, limits, planning, retries and stop
+    rules as :func:`record` (:class:`RecordError` on error 2/4/9 or an unreachable server).
     """
     plans = [CasePlan(c.call, c.name, dict(c.params),
                       next(iter(c.formats.values())).charset if c.formats else "utf-8",
@@ -526,7 +639,8 @@ def rerecord_all(cases: Sequence[Case], base_url: str, credentials: Credentials,
              for c in cases]
     _check_url(base_url)
     _validate(plans)
-    run = _Run(base_url, credentials, limiter or Limiter(), progress, source, timeout, _utc_now)
+    run = _Run(base_url, credentials, limiter or Limiter(), progress, source, timeout, _utc_now,
+               formats_apart)
     return run.run(plans, out_dir)
 
 
@@ -559,6 +673,19 @@ def parse_overrides(items: Iterable[str]) -> dict[str, dict[str, str]]:
                               f"CALL:NAME=VALUE with CALL one of {', '.join(CALLS)}")
         out.setdefault(call, {})[name] = value
     return out
+
+
+def _no_secret_params(overrides: Mapping[str, Mapping[str, str]],
+                      secrets: Mapping[str, str]) -> None:
+    """A ``--param`` that holds a credential (in any spelling) is a :class:`PlanError`: its
+    value would be written into ``meta.json``. The message names the parameter, never the
+    value."""
+    for call, params in overrides.items():
+        for name, value in params.items():
+            if name in PLACEHOLDERS or redact(value, secrets) != value:
+                raise PlanError(f"--param {call}:{name}=...: the value holds a credential; "
+                                "credentials come only from the environment and are never "
+                                "written")
 
 
 def _validate(plans: list[CasePlan]) -> None:

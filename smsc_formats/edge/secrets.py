@@ -1,20 +1,33 @@
-"""Keep credential values out of everything written or printed: redaction and scanning.
+r"""Keep credential values out of everything written or printed: redaction and scanning.
 
 A secret can leak in more than its plain spelling: URL-encoded in a logged query, base64 in a
-header or a blob, JSON- or XML-escaped in a body, or in another charset. :func:`forms` lists
-the spellings of one value, :func:`redact` replaces every one of them with a plain placeholder
-token, and :func:`scan` finds any of them in files and says where (``file:line``) without
-repeating the value.
+header or a blob, JSON- or XML-escaped in a body, hashed, or in another charset. :func:`forms`
+lists the whole-value spellings of one value, :func:`redact` replaces every spelling with a
+plain placeholder token, and :func:`scan` finds any of them in files and says where
+(``file:line``) without repeating the value.
 
-Matching of text spellings ignores case (a server may echo a login in another case);
-base64 spellings match exactly, including the three alignments a value can have inside a
-longer base64 text.
+Every character of a value is matched in each way a body can carry it, and the ways may mix
+within one value (a server escapes only some characters):
+
+* plain, in any case (a server may echo a login in another case);
+* JSON ``\uXXXX`` (either case of hex digits, surrogate pairs), JSON's short escapes
+  (``\"``, ``\\``) and PHP's ``\/``;
+* XML and HTML character references, decimal ``&#38;`` and hex ``&#x26;`` (leading zeros
+  allowed), and HTML named entities (``&amp;``, ``&apos;``);
+* single and double URL encoding (``%26``, ``%2526``) of the UTF-8, windows-1251 and koi8-r
+  bytes, and ``+`` for a space.
+
+Besides, the hex md5 and sha1 digests of a value (SMSC accepts ``md5(psw)`` as ``psw``) match
+in either case, and base64 spellings match exactly, including the three alignments a value can
+have inside a longer base64 text.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
+import html.entities
 import json
 import re
 import urllib.parse
@@ -104,6 +117,97 @@ def forms(value: str) -> dict[str, str]:
     return out
 
 
+def _entity_names() -> dict[str, list[str]]:
+    """The HTML5 named character references (``amp;``, ``sol;``...) of each one character."""
+    names: dict[str, list[str]] = {}
+    for name, char in html.entities.html5.items():
+        if name.endswith(";") and len(char) == 1:
+            names.setdefault(char, []).append(name)
+    return names
+
+
+_ENTITIES = _entity_names()
+
+
+def _char_spellings(char: str) -> list[str]:
+    """Every way one character can be written in a body, besides itself."""
+    code = ord(char)
+    out = [json.dumps(char)[1:-1], f"&#{code};", f"&#x{code:x};"]
+    if code < 0x10000:
+        out.append(f"\\u{code:04x}")
+    if char == "/":
+        out.append("\\/")
+    if char == " ":
+        out.append("+")
+    out += [f"&{name}" for name in _ENTITIES.get(char, ())]
+    for charset in CHARSETS:
+        try:
+            raw = char.encode(charset)
+        except UnicodeEncodeError:
+            continue
+        once = "".join(f"%{b:02x}" for b in raw)
+        out += [once, once.replace("%", "%25")]
+    return out
+
+
+def _char_regex(char: str) -> str:
+    """A regex (for a case-insensitive pattern) of one character in any of its spellings."""
+    parts = [re.escape(char)]
+    code = ord(char)
+    # Character references may carry leading zeros: &#038; &#x0026;
+    parts.append(f"&\\#0*{code};")
+    parts.append(f"&\\#x0*{code:x};")
+    parts += [re.escape(s) for s in _char_spellings(char)]
+    unique = list(dict.fromkeys(parts))
+    return "(?:" + "|".join(unique) + ")"
+
+
+def escaped_regex(value: str) -> str:
+    """A regex (case-insensitive) of ``value`` with each character in any of its spellings."""
+    return "".join(_char_regex(c) for c in value)
+
+
+def digests(value: str) -> dict[str, str]:
+    """The hex md5 and sha1 of ``value`` in each charset it encodes to, by digest."""
+    out: dict[str, str] = {}
+    for charset in CHARSETS:
+        try:
+            raw = value.encode(charset)
+        except UnicodeEncodeError:
+            continue
+        out.setdefault(hashlib.md5(raw).hexdigest(), "md5")  # noqa: S324 - what SMSC accepts
+        out.setdefault(hashlib.sha1(raw).hexdigest(), "sha1")  # noqa: S324
+    return out
+
+
+def _text_pattern(value: str) -> re.Pattern[str]:
+    """Every text spelling of ``value`` (escapes, hashes, whole-value forms), case-insensitive."""
+    spelled = [s for s, f in forms(value).items() if f != "base64"]
+    parts = [re.escape(s) for s in sorted(set(spelled) | set(digests(value)),
+                                          key=len, reverse=True)]
+    return re.compile("(?i:" + escaped_regex(value) + "|" + "|".join(parts) + ")")
+
+
+def _form_of(matched: str, value: str) -> str:
+    """Which form a text match of ``value`` is in, for a scan's report."""
+    low, plain = matched.lower(), value.lower()
+    if low == plain:
+        return "plain"
+    found = digests(value).get(low)
+    if found:
+        return found
+    if "%25" in low and "%25" not in plain:
+        return "double-url-encoded"
+    if "\\" in low and "\\" not in plain:
+        return "json-escaped"
+    if _REFERENCE.search(low) and not _REFERENCE.search(plain):
+        return "xml-escaped"
+    return "url-encoded"
+
+
+_REFERENCE = re.compile(r"&(?:#x?[0-9a-f]+|[a-z]+);")
+
+
 def _pattern(spellings: Iterable[str], text: bool) -> re.Pattern[str]:
     """One alternation, longest first; case-insensitive except for base64 spellings."""
     parts = []
@@ -121,9 +225,8 @@ def _rules(secrets: Mapping[str, str]) -> list[tuple[re.Pattern[str], str]]:
             continue
         spelled = forms(value)
         token = PLACEHOLDERS.get(name, "redacted")
-        texts = [s for s, f in spelled.items() if f != "base64"]
         b64 = [s for s, f in spelled.items() if f == "base64"]
-        rules.append((_pattern(texts, text=True), token))
+        rules.append((_text_pattern(value), token))
         rules.append((_pattern(b64, text=False), token))
     return rules
 
@@ -207,13 +310,14 @@ def scan_bytes(data: bytes, secrets: Mapping[str, str]) -> list[tuple[int, str, 
     for name, value in secrets.items():
         if not value:
             continue
-        spelled = forms(value)
-        for form in sorted(set(spelled.values())):
-            pattern = _pattern([s for s, f in spelled.items() if f == form],
-                               text=form != "base64")
-            for text in texts:
-                for match in pattern.finditer(text):
-                    found.add((text.count("\n", 0, match.start()) + 1, name, form))
+        b64 = _pattern([s for s, f in forms(value).items() if f == "base64"], text=False)
+        text_pattern = _text_pattern(value)
+        for text in texts:
+            for match in text_pattern.finditer(text):
+                found.add((text.count("\n", 0, match.start()) + 1, name,
+                           _form_of(match.group(), value)))
+            for match in b64.finditer(text):
+                found.add((text.count("\n", 0, match.start()) + 1, name, "base64"))
     return sorted(found)
 
 
@@ -221,8 +325,8 @@ def scan(paths: Iterable[Path], secrets: Mapping[str, str]) -> list[Hit]:
     """Every occurrence of any secret, in any form, in the files under ``paths``.
 
     Directories are walked recursively. A hit names the file, the line, the credential
-    (``login``, ``psw`` or ``apikey``) and the form (plain, url-encoded, base64,
-    json-escaped, xml-escaped), never the value.
+    (``login``, ``psw`` or ``apikey``) and the form (plain, url-encoded, double-url-encoded,
+    base64, json-escaped, xml-escaped, md5, sha1), never the value.
     """
     hits: list[Hit] = []
     for path in _files(paths):

@@ -15,11 +15,13 @@ was cut between its two renames.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -34,6 +36,9 @@ META_FILE = "meta.json"
 LOGIN_PLACEHOLDER = "redacted-login"
 """What a recorded body says where the live body echoed the account's login."""
 _OLD = ".old-"
+_TMP = ".tmp-"
+STALE_AFTER = 3600.0
+"""Seconds after which a temporary case folder counts as left behind whoever made it."""
 
 
 class StoreError(Exception):
@@ -233,16 +238,58 @@ def _write_file(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (POSIX; elsewhere assumed alive, so only age
+    counts)."""
+    if os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, under another user
+    return True
+
+
+def remove_stale_temps(call_dir: Path, name: str, now: float | None = None) -> list[Path]:
+    """Remove the ``.<name>.tmp-*`` folders a killed writer left in ``call_dir``; returns them.
+
+    A folder counts as left behind when the process named in it (``.tmp-<pid>-``) no longer
+    runs, when it names no process (older versions), or when it is older than
+    :data:`STALE_AFTER`; a writer at work in another live process keeps its folder.
+    """
+    removed: list[Path] = []
+    clock = time.time() if now is None else now
+    for tmp in call_dir.glob(f".{glob.escape(name)}{_TMP}*"):
+        pid_text = tmp.name[len(f".{name}{_TMP}"):].split("-", 1)[0]
+        try:
+            age = clock - tmp.stat().st_mtime
+        except OSError:
+            continue
+        owner = int(pid_text) if pid_text.isdigit() else None
+        if owner == os.getpid() and age < STALE_AFTER:
+            continue
+        if owner is not None and owner != os.getpid() and _alive(owner) \
+                and age < STALE_AFTER:
+            continue
+        shutil.rmtree(tmp, ignore_errors=True)
+        removed.append(tmp)
+    return removed
+
+
 def write_case(root: Path, case: Case) -> Path:
     """Write a case atomically under ``root``; returns its folder.
 
     Every file goes into a hidden temporary folder first; then the old case (if any) is renamed
-    aside, the new one renamed into place, and the old one removed.
+    aside, the new one renamed into place, and the old one removed. Temporary folders of this
+    case that a killed writer left behind are removed first (:func:`remove_stale_temps`).
     """
     call_dir = root / case.call
     target = call_dir / case.name
     call_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{case.name}.tmp-", dir=call_dir))
+    remove_stale_temps(call_dir, case.name)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{case.name}{_TMP}{os.getpid()}-", dir=call_dir))
     tmp.chmod(call_dir.stat().st_mode & 0o777)  # mkdtemp makes it 0700; match its call folder
     try:
         for fmt, body in sorted(case.bodies.items()):

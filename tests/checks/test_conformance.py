@@ -216,7 +216,7 @@ def test_round_trip_difference_says_where() -> None:
 
 def test_byte_order_mark_is_reported() -> None:
     found = check_body(b"\xef\xbb\xbf" + STAT[1].encode(), call="get_stat", fmt=1)
-    assert [(f.kind, f.severity) for f in found] == [("round-trip", "info")]
+    assert [(f.kind, f.severity) for f in found] == [("byte-order-mark", "info")]
 
 
 def test_xml_root_element() -> None:

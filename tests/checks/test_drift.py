@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import pytest
 
-from smsc_formats.checks.conformance import Finding
+from smsc_formats.checks.conformance import SEVERITY, Finding, check_body
 from smsc_formats.checks.drift import compare
 from smsc_formats.sim.dataset import LINKS
 from smsc_formats.sim.drifts import DRIFTS
@@ -105,7 +105,7 @@ def test_order_changed_is_breaking_by_position_and_a_warning_by_name() -> None:
     swapped_json = ('[{\n"login": "bob",\n"credit": "4.25",\n"sms": "7031",\n"debit": "1.75",\n'
                     '"currency": "EUR"\n}]')
     json_finding = _only(compare("get_stat", _bodies(OLD_STAT), _bodies({3: swapped_json})),
-                         "order-changed")
+                         "key-order-changed")
     assert (json_finding.fmt, json_finding.severity) == (3, "warning")
     assert "key 'credit' now comes before key 'sms'" in json_finding.message
     swapped_text = "login = bob, credit = 4.25, sms = 7031, debit = 1.75, currency = EUR"
@@ -123,7 +123,7 @@ def test_csv_columns_swapped_are_an_order_change() -> None:
 
 def test_json_type_change_names_the_field_and_both_types() -> None:
     found = compare("get_answers", _answers(), _answers(id_="77", fmt3_id='"77"'))
-    finding = _only(found, "json-type")
+    finding = _only(found, "json-type-changed")
     assert (finding.fmt, finding.path, finding.severity) == (3, "$[].id", "breaking")
     assert finding.message == "id: number -> string"
 
@@ -202,7 +202,7 @@ def test_new_error_code_is_breaking() -> None:
 
 def test_documented_error_where_data_was() -> None:
     found = compare("get_stat", _bodies(OLD_STAT), _bodies({0: "ERROR = 1 (bad params)"}))
-    finding = _only(found, "error-changed")
+    finding = _only(found, "error-instead-of-data")
     assert finding.severity == "breaking"
     assert finding.message == "answers error 1 where it answered data"
 
@@ -232,7 +232,7 @@ def test_a_key_appended_to_one_format_is_an_added_field() -> None:
 def test_documented_optional_field_appearing_is_info() -> None:
     old = MESSAGE.replace(', "err": 6', "")
     found = compare("get_messages", _bodies({3: old}), _bodies({3: MESSAGE}))
-    finding = _only(found, "field-added")
+    finding = _only(found, "optional-field-added")
     assert (finding.path, finding.severity) == ("$[].err", "info")
 
 
@@ -249,7 +249,7 @@ def test_fingerprints_are_stable_across_recordings() -> None:
     second = compare("get_stat", _bodies(NEW_STAT),
                      _edit(OLD_STAT, 3, '"sms": "12"', '"sms": 12'))
     assert [f.fingerprint for f in first] == [f.fingerprint for f in second]
-    assert [f.kind for f in first] == ["json-type"]
+    assert [f.kind for f in first] == ["json-type-changed"]
 
 
 # -- every kind the simulator injects, for every call it concerns -----------------------------
@@ -259,7 +259,8 @@ PARAMS = {"get_messages": {"cnt": "5"}, "get_answers": {"hour": "48"},
           "get_operator": {"phone": "79991234567,79161234567"},
           "get_short_link": {"id": LINKS[0][0]}}
 
-EXPECTED = {kind: kind for kind in DRIFTS}
+EXPECTED = {**{kind: kind for kind in DRIFTS}, "json-type": "json-type-changed"}
+"""The finding kind each simulated drift shows as."""
 
 
 def _simulated(call: str, seed: int, drift: str | None) -> Bodies:
@@ -296,6 +297,21 @@ def test_every_simulated_drift_is_detected(call: str, kind: str) -> None:
     if not _concerns(kind, call):
         assert found == []
         return
-    assert kind in {f.kind for f in found}
-    assert all(f.severity in ("breaking", "warning", "info") for f in found)
+    assert EXPECTED[kind] in {f.kind for f in found}
+    assert all(f.severity == SEVERITY[f.kind] for f in found)
     assert any(f.severity != "info" for f in found)
+
+
+def test_one_kind_one_severity_in_check_and_drift() -> None:
+    # A fmt=3 number where the page quotes a string: check reports json-type, drift (against
+    # the quoted recording) json-type-changed; each has one severity, from the one table.
+    body = _edit(NEW_STAT, 3, '"sms": "7031"', '"sms": 7031')
+    checked = [f for f in check_body(body[3][0], call="get_stat", fmt=3)
+               if f.kind.startswith("json-type")]
+    drifted = [f for f in compare("get_stat", _bodies(NEW_STAT), body)
+               if f.kind.startswith("json-type")]
+    assert [(f.kind, f.severity) for f in checked] == [("json-type", "warning")]
+    assert [(f.kind, f.severity) for f in drifted] == [("json-type-changed", "breaking")]
+    assert checked[0].fingerprint != drifted[0].fingerprint
+    # Whatever severity a caller passes, a listed kind carries the table's.
+    assert Finding("get_stat", 3, "$", "m", "info", "json-type-changed").severity == "breaking"

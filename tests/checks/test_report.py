@@ -25,11 +25,12 @@ CASES = [
     CaseInfo("get_price", "default", {f: f"fixtures/get_price/default/fmt{f}.x" for f in range(4)},
              "fixtures/get_price/default"),
 ]
-BREAKING = Finding("get_stat", 3, "$[].id", "id: number -> string", "breaking", "json-type",
+BREAKING = Finding("get_stat", 3, "$[].id", "id: number -> string", "breaking",
+                   "json-type-changed",
                    old="number", new="string", case="default")
 WARNING = Finding("get_stat", 3, "$[].bonus", "key 'bonus' added, with a comma: here",
                   "warning", "field-added", case="default")
-INFO = Finding("get_price", 1, "", "line one\nline two 100%", "info", "round-trip", line=2,
+INFO = Finding("get_price", 1, "", "line one\nline two 100%", "info", "error-format", line=2,
                col=5, case="default")
 
 
@@ -87,7 +88,7 @@ def test_github_annotations() -> None:
     lines = github(_report(BREAKING, WARNING, INFO)).splitlines()
     assert len(lines) == 4
     assert lines[0].startswith("::error file=fixtures/get_stat/default/fmt3.x,title=")
-    assert "title=smsc-formats drift%3A json-type in get_stat/default fmt=3::" in lines[0]
+    assert "title=smsc-formats drift%3A json-type-changed in get_stat/default fmt=3::" in lines[0]
     assert lines[0].endswith(f"::[breaking] $[].id: id: number -> string "
                              f"(fingerprint {BREAKING.fingerprint})")
     assert lines[1].startswith("::warning file=fixtures/get_stat/default/fmt3.x,")
@@ -103,7 +104,7 @@ def test_json_report() -> None:
     assert data["counts"] == {"breaking": 1, "warning": 0, "info": 1}
     assert data["bodies"] == 8
     first = data["findings"][0]
-    assert first["kind"] == "json-type"
+    assert first["kind"] == "json-type-changed"
     assert first["file"] == "fixtures/get_stat/default/fmt3.x"
     assert (first["old"], first["new"]) == ("number", "string")
     assert first["fingerprint"] == BREAKING.fingerprint

@@ -147,3 +147,30 @@ def test_bad_ignore_file_exits_2(tmp_path: Path) -> None:
     result = _run(str(corpus))
     assert result.exit_code == 2
     assert "'reason' must say why" in result.stderr
+
+
+def test_every_file_error_is_reported_and_the_other_cases_are_checked(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path, stat_json=BAD_JSON)
+    write_case(corpus, make_case("get_price", "default", {0: b"x"}, source="simulator"))
+    write_case(corpus, make_case("get_operator", "default", {0: b"x"}, source="simulator"))
+    (corpus / "get_price" / "default" / "meta.json").write_text("{broken")
+    (corpus / "get_operator" / "default" / "fmt0.txt").write_bytes(b"tampered")
+    result = _run(str(corpus), "--format", "json")
+    assert result.exit_code == 2
+    errors = result.stderr.splitlines()
+    assert len(errors) == 2
+    assert "get_operator/default/fmt0.txt: sha256 does not match meta.json" in errors[0]
+    assert "get_price/default/meta.json:1:2:" in errors[1]
+    report = json.loads(result.stdout)
+    assert report["cases"] == 2  # get_stat and get_short_link were still checked
+    assert any(f["kind"] == "json-type" for f in report["findings"])
+
+
+def test_the_table_shows_line_and_column(tmp_path: Path) -> None:
+    broken = STAT[3].replace(b'"currency": "RUB"', b'"currency": ')
+    result = _run(str(_corpus(tmp_path, stat_json=broken)))
+    assert result.exit_code == 1
+    header = result.stdout.splitlines()[0].split()
+    assert header[:5] == ["severity", "case", "fmt", "line:col", "kind"]
+    row = next(ln.split() for ln in result.stdout.splitlines() if " parse " in ln)
+    assert row[3] == "7:1"

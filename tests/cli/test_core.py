@@ -119,6 +119,8 @@ def test_missing_file() -> None:
     ["emit", "--call", "get_stat", "x.json"],
     ["spec", "get_nothing"],
     ["frobnicate"],
+    ["parse", "--call", "get_stat", "--charset", "bogus", "-"],
+    ["emit", "--call", "get_stat", "--fmt", "0", "--charset", "bogus", "-"],
 ])
 def test_wrong_flags_are_usage_errors(args: list[str]) -> None:
     result = run(*args)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import urllib.parse
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import parse_qs
 
 import pytest
 from click.testing import CliRunner
@@ -14,6 +19,7 @@ from smsc_formats.edge.recorder import DEFAULT_CASES, Event
 from smsc_formats.edge.secrets import scan
 from smsc_formats.edge.simulator import SimulatorConfig, SimulatorServer, start_simulator
 from smsc_formats.edge.store import load_corpus
+from tests.edge.test_secrets import ESCAPED_PSW, FORMS
 
 LOGIN, PSW = "cli-login-7", "cli-Secret+pw"
 AS_OF = "24.11.2026"
@@ -165,3 +171,195 @@ def test_a_second_run_says_what_it_skipped_and_how_to_record_again(
     assert "skipped get_price/default: already recorded\n" in stderr
     assert stderr.endswith(f"recorded 0 case(s) into {out} (existing cases are kept: --mode "
                            f"new or all records them again)\n")
+
+
+# -- a hostile server that echoes the password ------------------------------------------------
+
+
+class _Echo(BaseHTTPRequestHandler):
+    """Answers get_stat with the password, spelled as ``spelled``, where the login stands."""
+
+    spelled: ClassVar[str] = ""
+
+    def do_POST(self) -> None:
+        form = parse_qs(self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode())
+        fmt = form.get("fmt", ["0"])[0]
+        who = self.spelled
+        if fmt == "3":
+            body = (f'[{{\n"login": "{who}",\n"sms": "3",\n"credit": "1.50",\n'
+                    f'"debit": "0.00",\n"currency": "RUB"\n}}]')
+        else:
+            body = (f"<list>\n<stat>\n<login>{who}</login>\n<sms>3</sms>\n<credit>1.50</credit>"
+                    f"\n<debit>0.00</debit>\n<currency>RUB</currency>\n</stat>\n</list>")
+        payload = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+
+@pytest.fixture
+def echo() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("name", sorted(FORMS))
+def test_an_echoed_password_is_stored_in_no_spelling(echo: str, tmp_path: Path,
+                                                     name: str) -> None:
+    _Echo.spelled = FORMS[name][0]
+    out = tmp_path / "corpus"
+    code, stdout, stderr = _run(["record", "--base-url", echo, "--out", str(out), "--as-of",
+                                 AS_OF, "--call", "get_stat", "--fmt", "2", "--fmt", "3"],
+                                _env(tmp_path, SMSC_PSW=ESCAPED_PSW))
+    assert code == 0, stderr
+    stored = b"".join(p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file())
+    assert b"redacted-psw" in stored
+    for spelled, _ in FORMS.values():
+        assert spelled.encode() not in stored
+        assert spelled.lower().encode() not in stored.lower()
+    for text in (stdout, stderr):
+        assert all(spelled not in text for spelled, _ in FORMS.values())
+
+
+def test_a_credential_in_a_param_is_refused_and_never_written(tmp_path: Path) -> None:
+    out = tmp_path / "c"
+    code, _, stderr = _run(["record", "--base-url", "http://127.0.0.1:9", "--out", str(out),
+                            "--param", f"get_short_link:id={PSW}"], _env(tmp_path))
+    assert code == 2
+    assert "get_short_link:id=..." in stderr
+    assert "credential" in stderr
+    _no_secret(stderr)
+    assert not list(out.rglob("meta.json"))
+
+
+def test_as_of_never_echoes_its_value(tmp_path: Path) -> None:
+    code, _, stderr = _run(["record", "--base-url", "http://127.0.0.1:9", "--out",
+                            str(tmp_path / "c"), "--as-of", PSW], _env(tmp_path))
+    assert code == 2
+    assert "--as-of" in stderr
+    _no_secret(stderr)
+
+
+def test_userinfo_in_the_base_url_is_refused_and_never_echoed(tmp_path: Path) -> None:
+    url = f"http://{LOGIN}:{urllib.parse.quote(PSW, safe='')}@127.0.0.1:9"
+    code, stdout, stderr = _run(["record", "--base-url", url, "--out", str(tmp_path / "c")],
+                                _env(tmp_path))
+    assert code == 2
+    assert "user info" in stderr
+    _no_secret(stdout + stderr)
+    assert urllib.parse.quote(PSW, safe="") not in stderr
+    assert not (tmp_path / "c").exists()
+
+
+# -- progress, countdown, interruption ---------------------------------------------------------
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+WAIT_MESSAGE = ("get_price/default fmt 3: waiting 3 s for the rate limit (at most 3 identical "
+                "requests a minute)")
+
+
+def test_a_terminal_gets_a_live_countdown_naming_the_limit(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    fake = _Clock()
+    bar = _Bar(quiet=False, tty=True, sleep=fake.sleep, clock=fake.clock)
+    bar.event(Event("start", "4 request(s) to 127.0.0.1:1", total=4))
+    bar.event(Event("answer", "get_price/default fmt 2", "get_price", "default", 2, done=3,
+                    total=4))
+    bar.event(Event("wait", WAIT_MESSAGE, "get_price", "default", 3, wait=3))
+    bar.sleep(3)
+    bar.close()
+    err = capsys.readouterr().err
+    assert err.startswith("recording: 4 request(s) to 127.0.0.1:1\n\x1b[?25l")
+    frames = [f for f in err.split("\r\x1b[2K") if "waiting" in f]
+    reason = " (at most 3 identical requests a minute)"
+    assert frames == [f"recording [3/4] get_price/default fmt 3: waiting {n} s{reason}"
+                      for n in (3, 2, 1)]
+    assert err.endswith("recording [3/4] get_price/default fmt 3\n\x1b[?25h")
+
+
+def test_off_a_terminal_each_wait_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    fake = _Clock()
+    bar = _Bar(quiet=False, tty=False, sleep=fake.sleep, clock=fake.clock)
+    bar.event(Event("wait", WAIT_MESSAGE, "get_price", "default", 3, wait=3))
+    bar.sleep(3)
+    bar.close()
+    assert capsys.readouterr().err == WAIT_MESSAGE + "\n"
+    assert fake.now == 103
+
+
+def test_ctrl_c_in_a_wait_exits_130_with_the_cursor_shown_and_the_corpus_whole(
+        tmp_path: Path) -> None:
+    import os
+    import pty
+    import signal
+    import subprocess
+    import sys
+
+    log: list[str] = []
+    server = start_simulator(SimulatorConfig(login=LOGIN, psw=PSW, limits=True),
+                             access_log=log.append)
+    out = tmp_path / "corpus"
+    env = {**os.environ, "SMSC_LOGIN": LOGIN, "SMSC_PSW": PSW,
+           "SMSC_FORMATS_LEDGER": str(tmp_path / "ledger.json")}
+    env.pop("SMSC_APIKEY", None)
+    args = [sys.executable, "-c", "from smsc_formats.cli import main; main()", "record",
+            "--base-url", server.base_url, "--out", str(out), "--call", "get_price"]
+    try:
+        assert CliRunner().invoke(main, [*args[3:], "--fmt", "0", "--quiet"],
+                                  env=env).exit_code == 0
+        old = load_corpus(out)
+        primary, secondary = pty.openpty()
+        child = subprocess.Popen([*args, "--mode", "all"], env=env, stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL, stderr=secondary)
+        os.close(secondary)
+        seen = b""
+        try:
+            while b"waiting" not in seen:  # fmt 2 waits (fmt 0 was sent a moment ago)
+                chunk = os.read(primary, 4096)
+                assert chunk, seen
+                seen += chunk
+            child.send_signal(signal.SIGINT)
+            assert child.wait(timeout=60) == 130
+            while True:
+                try:
+                    chunk = os.read(primary, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+        finally:
+            child.kill()
+            child.wait()
+            os.close(primary)
+    finally:
+        server.shutdown()
+    text = seen.decode(errors="replace")
+    assert "at most 3 identical requests a minute" in text
+    assert text.count("\x1b[?25l") == 1
+    assert text.rstrip().endswith("the case in progress was not written")
+    assert "\x1b[?25h" in text.rsplit("waiting", 1)[1]
+    assert load_corpus(out) == old
+    assert not [p for p in out.rglob(".*") if p.is_dir()]
+    _no_secret(text)

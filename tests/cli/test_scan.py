@@ -55,3 +55,17 @@ def test_apikey_alone_is_enough(tmp_path: Path) -> None:
                             "SMSC_APIKEY": "abcdef123456"})
     assert code == 1
     assert stdout == f"{tmp_path}/a.txt:2: apikey (plain)\n"
+
+
+def test_every_escaped_spelling_of_the_password_is_found(tmp_path: Path) -> None:
+    from tests.edge.test_secrets import ESCAPED_PSW, FORMS
+
+    for name, (spelled, _) in FORMS.items():
+        (tmp_path / f"{name}.txt").write_text(f"planted\n{spelled}\n")
+    code, stdout, stderr = _run(["scan-secrets", str(tmp_path)],
+                                {**ENV, "SMSC_PSW": ESCAPED_PSW})
+    assert code == 1
+    assert sorted(stdout.splitlines()) == sorted(
+        f"{tmp_path}/{name}.txt:2: psw ({form})" for name, (_, form) in FORMS.items())
+    assert f"{len(FORMS)} secret(s) found in {len(FORMS)} file(s)" in stderr
+    assert ESCAPED_PSW not in stdout + stderr

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+import struct
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
 from smsc_formats.api import parse
 from smsc_formats.canonical import to_canonical
 from smsc_formats.edge import store
-from smsc_formats.edge.ledger import Ledger, Limiter
+from smsc_formats.edge.ledger import Ledger, Limiter, account_id, server_id
 from smsc_formats.edge.recorder import (
     DEFAULT_CASES,
+    RETRY_BACKOFF,
     Event,
     RecordError,
     cross_format,
@@ -415,3 +420,134 @@ def test_the_committed_corpus_holds_every_default_case() -> None:
     assert stat[0].login == "redacted-login"
     documented = [c for c in corpus.values() if c.source == "documentation"]
     assert {c.call for c in documented} == {c.call for c in DEFAULT_CASES}
+
+
+# -- planning, retries, formats counted apart -------------------------------------------------
+
+GET_STAT_JSON = (b'[{\n"login": "someone",\n"sms": "3",\n"credit": "1.50",\n"debit": "0.00",\n'
+                 b'"currency": "RUB"\n}]')
+
+
+class _Flaky(BaseHTTPRequestHandler):
+    """Answers get_stat fmt=3; the first ``failures`` requests are reset (or get ``status``)."""
+
+    failures: ClassVar[int] = 1
+    status: ClassVar[int] = 0
+    """0: reset the connection; else answer with this HTTP status."""
+    seen: ClassVar[int] = 0
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        type(self).seen += 1
+        if self.seen <= self.failures:
+            if not self.status:
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                           struct.pack("ii", 1, 0))
+                self.connection.close()
+                self.close_connection = True
+                return
+            self.send_response(self.status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(GET_STAT_JSON)))
+        self.end_headers()
+        self.wfile.write(GET_STAT_JSON)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+
+@pytest.fixture
+def flaky() -> Iterator[str]:
+    _Flaky.failures, _Flaky.status, _Flaky.seen = 1, 0, 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _counting_limiter(fake: FakeTime) -> tuple[Limiter, Ledger]:
+    ledger = Ledger(None)
+    return Limiter(ledger, clock=fake.clock, sleep=fake.sleep), ledger
+
+
+def _sent(ledger: Ledger, base_url: str) -> int:
+    return len(ledger.history(server_id(base_url), account_id(LOGIN)))
+
+
+@pytest.mark.parametrize("status", [0, 502, 503])
+def test_a_reset_or_5xx_is_retried_once_and_counted(flaky: str, tmp_path: Path,
+                                                    status: int) -> None:
+    _Flaky.status = status
+    fake = FakeTime()
+    limiter, ledger = _counting_limiter(fake)
+    events: list[Event] = []
+    cases = record(flaky, tmp_path, CREDS, calls=["get_stat"], fmts=[3], limiter=limiter,
+                   as_of=date(2026, 11, 24), progress=events.append)
+    assert [c.name for c in cases] == ["default"]
+    assert load_case(tmp_path / "get_stat" / "default").bodies[3] == GET_STAT_JSON
+    assert _Flaky.seen == 2
+    assert _sent(ledger, flaky) == 2  # both tries count against the limits
+    assert fake.slept == RETRY_BACKOFF[0]
+    retries = [e for e in events if e.kind == "retry"]
+    assert len(retries) == 1
+    assert ("connection reset" if not status else f"HTTP {status}") in retries[0].message
+
+
+def test_retries_are_bounded(flaky: str, tmp_path: Path) -> None:
+    _Flaky.failures = 99
+    fake = FakeTime()
+    limiter, ledger = _counting_limiter(fake)
+    with pytest.raises(RecordError, match=r"connection reset \(tried 3 times\)"):
+        record(flaky, tmp_path, CREDS, calls=["get_stat"], fmts=[3], limiter=limiter,
+               as_of=date(2026, 11, 24))
+    assert _Flaky.seen == 3
+    assert _sent(ledger, flaky) == 3
+    assert not (tmp_path / "get_stat").exists()
+
+
+def test_the_run_is_planned_and_its_duration_stated(sim: SimulatorServer,
+                                                    tmp_path: Path) -> None:
+    fake = FakeTime()
+    limiter, _ = _counting_limiter(fake)
+    events: list[Event] = []
+    _record(sim, tmp_path, calls=["get_price"], limiter=limiter, progress=events.append)
+    start = next(e for e in events if e.kind == "start")
+    # Three identical requests a minute, played as 3 per 65 s: the fourth format waits 65 s.
+    assert start.total == 4
+    assert start.wait == 65
+    assert "about 65 s" in start.message
+    assert fake.slept == 65
+    wait = next(e for e in events if e.kind == "wait")
+    assert "at most 3 identical requests a minute" in wait.message
+
+
+def test_a_planned_wait_over_max_wait_stops_before_any_request(tmp_path: Path) -> None:
+    log: list[str] = []
+    server = _server(log)
+    fake = FakeTime()
+    limiter = Limiter(Ledger(None), clock=fake.clock, sleep=fake.sleep, max_wait=10)
+    try:
+        with pytest.raises(RecordError, match="before request 4 of 4") as info:
+            _record(server, tmp_path, calls=["get_price"], limiter=limiter)
+    finally:
+        server.shutdown()
+    assert "more than --max-wait 10 s" in str(info.value)
+    assert log == []
+    assert fake.slept == 0
+
+
+def test_formats_counted_apart_need_no_wait(sim: SimulatorServer, tmp_path: Path) -> None:
+    fake = FakeTime()
+    limiter, _ = _counting_limiter(fake)
+    events: list[Event] = []
+    _record(sim, tmp_path, calls=["get_price"], limiter=limiter, progress=events.append,
+            formats_apart=True)
+    assert next(e for e in events if e.kind == "start").wait == 0
+    assert fake.slept == 0

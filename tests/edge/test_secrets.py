@@ -97,3 +97,75 @@ def test_scan_of_a_clean_tree_is_empty(tmp_path: Path) -> None:
 def test_env_secrets() -> None:
     env = {"SMSC_LOGIN": "a", "SMSC_PSW": "", "SMSC_APIKEY": "k", "OTHER": "x"}
     assert env_secrets(env) == {"login": "a", "apikey": "k"}
+
+
+# -- escaped, encoded and hashed spellings ---------------------------------------------------
+
+ESCAPED_PSW = "p@ss/w&rd 1"
+"""A password with characters every escaping touches: @ / & and a space."""
+
+
+def escaped_forms(value: str) -> dict[str, tuple[str, str]]:
+    """The spellings a hostile server could echo ``value`` in: name -> (text, form scan names).
+
+    Built by hand from the formats' own rules, not with the module under test.
+    """
+    import hashlib
+    import json
+
+    def json_u(upper: bool) -> str:
+        text = "".join(f"\\u{ord(c):04x}" if not c.isalnum() else c for c in value)
+        return text.upper().replace("\\U", "\\u") if upper else text
+
+    quoted = urllib.parse.quote(value, safe="")
+    return {
+        "json-u-lower": (json_u(False), "json-escaped"),
+        "json-u-upper": (json_u(True), "json-escaped"),
+        "json-all-u": ("".join(f"\\u{ord(c):04X}" for c in value), "json-escaped"),
+        "php-slash": (json.dumps(value).strip('"').replace("/", "\\/"), "json-escaped"),
+        "xml-decimal": ("".join(f"&#{ord(c)};" if not c.isalnum() else c for c in value),
+                        "xml-escaped"),
+        "xml-hex": ("".join(f"&#x{ord(c):X};" if not c.isalnum() else c for c in value),
+                    "xml-escaped"),
+        "xml-padded": ("".join(f"&#00{ord(c)};" for c in value), "xml-escaped"),
+        "html-entities": (value.replace("&", "&amp;").replace("/", "&sol;")
+                          .replace("@", "&commat;"), "xml-escaped"),
+        "url-once": (quoted, "url-encoded"),
+        "url-plus": (urllib.parse.quote_plus(value), "url-encoded"),
+        "url-twice": (urllib.parse.quote(quoted, safe=""), "double-url-encoded"),
+        "base64": (base64.b64encode(value.encode()).decode(), "base64"),
+        "md5": (hashlib.md5(value.encode()).hexdigest(), "md5"),  # noqa: S324
+        "md5-upper": (hashlib.md5(value.encode()).hexdigest().upper(),  # noqa: S324
+                      "md5"),
+        "sha1": (hashlib.sha1(value.encode()).hexdigest(), "sha1"),  # noqa: S324
+    }
+
+
+FORMS = escaped_forms(ESCAPED_PSW)
+
+
+@pytest.mark.parametrize("name", sorted(FORMS))
+def test_every_escaped_spelling_is_redacted(name: str) -> None:
+    spelled, _ = FORMS[name]
+    assert redact(f"<a>{spelled}</a>", {"psw": ESCAPED_PSW}) == "<a>redacted-psw</a>"
+    raw = f'{{"x": "{spelled}"}}'.encode()
+    assert redact(raw, {"psw": ESCAPED_PSW}) == b'{"x": "redacted-psw"}'
+
+
+@pytest.mark.parametrize("name", sorted(FORMS))
+def test_every_escaped_spelling_is_found_and_named(name: str, tmp_path: Path) -> None:
+    spelled, form = FORMS[name]
+    (tmp_path / "planted.txt").write_text(f"first line\nsecond {spelled} here\n")
+    hits = scan([tmp_path], {"psw": ESCAPED_PSW})
+    assert [(h.line, h.name, h.form) for h in hits] == [(2, "psw", form)]
+
+
+def test_html_entities_in_a_xml_body_keep_it_parseable() -> None:
+    body = (b"<list>\n<stat>\n<login>p&#64;ss&#x2f;w&amp;rd&#32;1</login>\n<sms>3</sms>\n"
+            b"<credit>1.50</credit>\n<debit>0.00</debit>\n<currency>RUB</currency>\n</stat>\n"
+            b"</list>")
+    clean = redact(body, {"psw": ESCAPED_PSW})
+    reply = parse(clean, call="get_stat", fmt=2)
+    assert isinstance(reply, list)
+    assert isinstance(reply[0], StatRow)
+    assert reply[0].login == "redacted-psw"

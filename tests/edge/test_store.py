@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from smsc_formats.edge import store
 from smsc_formats.edge.store import (
     BODY_FILES,
     StoreError,
@@ -117,3 +118,27 @@ def test_a_written_case_folder_gets_the_modes_of_its_call_folder(tmp_path: Path)
     (tmp_path / "get_stat").chmod(0o755)
     folder = write_case(tmp_path, make_case("get_stat", "default", BODIES))
     assert folder.stat().st_mode & 0o777 == 0o755
+
+
+def test_temporary_folders_a_killed_writer_left_are_removed_on_the_next_write(
+        tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    assert dead.wait() == 0
+    call_dir = tmp_path / "get_stat"
+    call_dir.mkdir()
+    legacy = call_dir / ".default.tmp-k2j4x9"
+    orphan = call_dir / f".default.tmp-{dead.pid}-a1b2"
+    live = call_dir / ".default.tmp-1-c3d4"  # pid 1 always runs: a writer at work
+    other_case = call_dir / ".several.tmp-k2j4x9"
+    for folder in (legacy, orphan, live, other_case):
+        folder.mkdir()
+        (folder / "fmt0.txt").write_bytes(b"half")
+    write_case(tmp_path, make_case("get_stat", "default", BODIES))
+    left = sorted(p.name for p in call_dir.iterdir())
+    assert left == [live.name, other_case.name, "default"]
+    # An hour on, even a folder of a live process counts as left behind.
+    assert store.remove_stale_temps(call_dir, "default",
+                                    now=live.stat().st_mtime + store.STALE_AFTER + 1) == [live]
