@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from ..checks.ignore import IgnoreRule
+from ..errors import SmscFormatsError
 
 CORPUS_FILE = "smsc-formats-ignore.toml"
 
 
-class IgnoreFileError(Exception):
+class IgnoreFileError(SmscFormatsError):
     """An ignore file that cannot be read; the message names the file and the entry."""
 
 
@@ -61,6 +62,49 @@ def _entries(data: Any, where: str) -> list[IgnoreRule]:
     return rules
 
 
+def _line_of(path: Path, key: str) -> int | None:
+    """The line where a top-level key or table ``key`` is written (tomllib keeps no positions)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for number, line in enumerate(lines, 1):
+        text = line.strip()
+        if text.startswith(("[" + key, "[[" + key)) or text.split("=")[0].strip() in (
+                key, f'"{key}"'):
+            return number
+    return None
+
+
+def _corpus_entries(path: Path) -> list[IgnoreRule]:
+    """The corpus file's entries: a top-level ``ignore`` list, or the README's layout with
+    the list under ``[tool.smsc-formats]``; any other key or table is an error naming its line,
+    never silently passed over."""
+    data = _read(path)
+    tool = data.get("tool")
+    section: Any = tool.get("smsc-formats") if isinstance(tool, dict) else None
+    for key in data:
+        if key == "ignore" or (key == "tool" and isinstance(section, dict)
+                               and set(tool) == {"smsc-formats"}):
+            continue
+        line = _line_of(path, key)
+        where = f"{path}:{line}" if line else str(path)
+        raise IgnoreFileError(f"{where}: unknown key or table {key!r}; an ignore file holds "
+                              f"'ignore = [...]', at the top or under [tool.smsc-formats]")
+    if isinstance(section, dict):
+        unknown = sorted(set(section) - {"ignore"})
+        if unknown:
+            line = _line_of(path, "tool.smsc-formats")
+            where = f"{path}:{line}" if line else str(path)
+            raise IgnoreFileError(f"{where}: unknown key(s) {', '.join(unknown)} under "
+                                  f"[tool.smsc-formats]; only 'ignore' belongs here")
+        if "ignore" in data:
+            raise IgnoreFileError(f"{path}: 'ignore' is given both at the top and under "
+                                  f"[tool.smsc-formats]; keep one list")
+        return _entries(section.get("ignore", []), str(path))
+    return _entries(data.get("ignore", []), str(path))
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
         with open(path, "rb") as fh:
@@ -89,7 +133,7 @@ def load_ignores(corpus: Path, pyproject: Path | None = None) -> list[IgnoreRule
     rules: list[IgnoreRule] = []
     own = corpus / CORPUS_FILE
     if own.is_file():
-        rules += _entries(_read(own).get("ignore", []), str(own))
+        rules += _corpus_entries(own)
     project = pyproject if pyproject is not None else find_pyproject(corpus)
     if project is not None:
         tool = _read(project).get("tool", {})

@@ -53,3 +53,42 @@ def test_an_ignore_file_that_is_not_utf8_names_the_byte(tmp_path: Path) -> None:
     with pytest.raises(IgnoreFileError, match=r"smsc-formats-ignore\.toml: not UTF-8 text "
                                               r"\(byte 0xff at offset 14\)"):
         load_ignores(tmp_path, pyproject=tmp_path / "none.toml")
+
+
+README_SNIPPET = '''[tool.smsc-formats]
+ignore = [
+  {fingerprint = "3f2a9c0d1e4b5a67", reason = "SMSC adds an id to error bodies", expires = 2027-01-31},
+]
+'''
+
+
+def test_the_readme_layout_is_read_from_the_corpus_file(tmp_path: Path) -> None:
+    # The README shows this snippet for pyproject.toml *or* the corpus file; in the corpus
+    # file it was once passed over silently, so the entry never applied.
+    (tmp_path / CORPUS_FILE).write_text(README_SNIPPET, encoding="utf-8")
+    rules = load_ignores(tmp_path, pyproject=_empty_project(tmp_path))
+    assert [(r.fingerprint, r.reason, r.expires) for r in rules] == [
+        ("3f2a9c0d1e4b5a67", "SMSC adds an id to error bodies", date(2027, 1, 31))]
+
+
+def _empty_project(tmp_path: Path) -> Path:
+    project = tmp_path / "pyproject.toml"
+    project.write_text('[project]\nname = "x"\n', encoding="utf-8")
+    return project
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('ignore = []\n\n[tool.other]\nx = 1\n', ":3: unknown key or table 'tool'"),
+    ('# accepted findings\nignores = []\n', ":2: unknown key or table 'ignores'"),
+    ('[smsc-formats]\nignore = []\n', ":1: unknown key or table 'smsc-formats'"),
+    ('[tool.smsc-formats]\nignore = []\nfail-on = "info"\n',
+     ":1: unknown key(s) fail-on under [tool.smsc-formats]"),
+    ('ignore = []\n[tool.smsc-formats]\nignore = []\n', "given both at the top and under"),
+])
+def test_an_unknown_table_is_an_error_naming_its_line(tmp_path: Path, text: str,
+                                                      message: str) -> None:
+    (tmp_path / CORPUS_FILE).write_text(text, encoding="utf-8")
+    with pytest.raises(IgnoreFileError) as info:
+        load_ignores(tmp_path, pyproject=_empty_project(tmp_path))
+    assert message in str(info.value)
+    assert str(tmp_path / CORPUS_FILE) in str(info.value)
