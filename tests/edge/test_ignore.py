@@ -55,17 +55,20 @@ def test_an_ignore_file_that_is_not_utf8_names_the_byte(tmp_path: Path) -> None:
         load_ignores(tmp_path, pyproject=tmp_path / "none.toml")
 
 
-README_SNIPPET = '''[tool.smsc-formats]
-ignore = [
-  {fingerprint = "3f2a9c0d1e4b5a67", reason = "SMSC adds an id to error bodies", expires = 2027-01-31},
-]
-'''
+README = Path(__file__).parents[2] / "README.md"
+
+
+def _readme_snippet() -> str:
+    """The README's ignore example, as a user would paste it."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index("```toml\n[tool.smsc-formats]\nignore = [") + len("```toml\n")
+    return text[start:text.index("```", start)]
 
 
 def test_the_readme_layout_is_read_from_the_corpus_file(tmp_path: Path) -> None:
     # The README shows this snippet for pyproject.toml *or* the corpus file; in the corpus
     # file it was once passed over silently, so the entry never applied.
-    (tmp_path / CORPUS_FILE).write_text(README_SNIPPET, encoding="utf-8")
+    (tmp_path / CORPUS_FILE).write_text(_readme_snippet(), encoding="utf-8")
     rules = load_ignores(tmp_path, pyproject=_empty_project(tmp_path))
     assert [(r.fingerprint, r.reason, r.expires) for r in rules] == [
         ("3f2a9c0d1e4b5a67", "SMSC adds an id to error bodies", date(2027, 1, 31))]
