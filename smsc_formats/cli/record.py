@@ -177,8 +177,9 @@ class _Bar:
               show_default=True, help="Which cases to (re-)record.")
 @click.option("--charset", type=click.Choice(["utf-8", "windows-1251", "koi8-r"]),
               default="utf-8", show_default=True, help="The charset to ask for.")
-@click.option("--source", type=click.Choice(["live", "simulator"]), default="live",
-              show_default=True, help="What meta.json says the bodies came from.")
+@click.option("--source", type=click.Choice(["live", "simulator"]), default=None,
+              help="What meta.json says the bodies came from.  [default: simulator for a "
+                   "loopback --base-url, else live]")
 @click.option("--as-of", "as_of", default=None,
               help="Anchor day D of the pinned date windows (dd.mm.yyyy); default today.")
 @click.option("--param", "params", multiple=True, metavar="CALL:NAME=VALUE",
@@ -191,12 +192,12 @@ class _Bar:
                    "rate limits.")
 @click.option("--quiet", is_flag=True, help="No progress bar or notes.")
 def record_command(base_url: str, out: str, calls: tuple[str, ...], fmts: tuple[int, ...],
-                   mode: str, charset: str, source: str, as_of: str | None,
+                   mode: str, charset: str, source: str | None, as_of: str | None,
                    params: tuple[str, ...], max_wait: float | None, formats_identical: bool,
                    quiet: bool) -> None:
     from ..edge.http import FetchError, check_base_url
     from ..edge.ledger import Ledger, LedgerError, LedgerUnreadable, Limiter
-    from ..edge.recorder import PlanError, RecordError, parse_overrides, record
+    from ..edge.recorder import PlanError, RecordError, parse_overrides, record, source_of
     from ..edge.secrets import named_secrets, redact
 
     credentials = credentials_from_env(os.environ)
@@ -216,7 +217,8 @@ def record_command(base_url: str, out: str, calls: tuple[str, ...], fmts: tuple[
     try:
         with interruptible():
             cases = record(base_url, Path(out), credentials, calls=calls or None,
-                           fmts=fmts or None, mode=mode, charset=charset, source=source,
+                           fmts=fmts or None, mode=mode, charset=charset,
+                           source=source or source_of(base_url),
                            as_of=anchor, overrides=overrides, limiter=limiter,
                            progress=bar.event, formats_apart=not formats_identical)
     except KeyboardInterrupt as exc:

@@ -84,8 +84,8 @@ def _corpus_entries(path: Path) -> list[IgnoreRule]:
     tool = data.get("tool")
     section: Any = tool.get("smsc-formats") if isinstance(tool, dict) else None
     for key in data:
-        if key == "ignore" or (key == "tool" and isinstance(section, dict)
-                               and set(tool) == {"smsc-formats"}):
+        only_ours = isinstance(tool, dict) and set(tool) == {"smsc-formats"}
+        if key == "ignore" or (key == "tool" and only_ours and isinstance(section, dict)):
             continue
         line = _line_of(path, key)
         where = f"{path}:{line}" if line else str(path)

@@ -41,6 +41,7 @@ Modes, for cases selected by ``calls`` and ``fmts``:
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -63,6 +64,18 @@ from .store import BODY_FILES, Case, FormatMeta, StoreError, load_case, make_cas
 
 MODES = ("once", "new", "all")
 SOURCES = ("live", "simulator")
+
+
+def source_of(base_url: str) -> str:
+    """What a recording from ``base_url`` is, when the user does not say: a server on this
+    machine's loopback (127.0.0.0/8, ::1, localhost) is a simulator, never the live SMSC."""
+    host = (urllib.parse.urlsplit(base_url.strip()).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return "simulator"
+    try:
+        return "simulator" if ipaddress.ip_address(host).is_loopback else "live"
+    except ValueError:
+        return "live"
 STOP_CODES: Mapping[int, str] = {
     2: "the server refused the credentials (error 2: invalid login or password, or this IP "
        "address is not in the account's allowed list)",

@@ -551,3 +551,20 @@ def test_formats_counted_apart_need_no_wait(sim: SimulatorServer, tmp_path: Path
             formats_apart=True)
     assert next(e for e in events if e.kind == "start").wait == 0
     assert fake.slept == 0
+
+
+@pytest.mark.parametrize(("base_url", "source"), [
+    ("http://127.0.0.1:8123", "simulator"),
+    ("http://127.8.9.10/", "simulator"),
+    ("http://[::1]:9000", "simulator"),
+    ("http://LOCALHOST:1", "simulator"),
+    ("https://smsc.ru", "live"),
+    ("https://smscentre.com/", "live"),
+    ("http://10.0.0.1", "live"),
+    ("http://127.0.0.1.example.com", "live"),
+])
+def test_a_loopback_server_is_recorded_as_a_simulator(base_url: str, source: str) -> None:
+    """Without --source, a recording of a server on this machine is not labelled live."""
+    from smsc_formats.edge.recorder import source_of
+
+    assert source_of(base_url) == source
