@@ -144,6 +144,33 @@ def _error_of(value: Any, call: str) -> ApiError | None:
     return ApiError(code, description)
 
 
+def _typed_list(data: str | bytes, call: CallSpec, tz: tzinfo) -> list[Any] | None:
+    """A list body's records by the quickest route (see :class:`fast.JsonRecords`), or None
+    when anything is unusual: then the generic path reads the body, or says what is wrong.
+
+    The body is taken only when it spells ``":`` exactly as often as the records hold keys
+    and no key has blanks before its colon, so no key repeats and none is unknown (see
+    :func:`_refuse_duplicates`), and when every record converts on the fast path.
+    """
+    body = call.body
+    if not isinstance(body, ListBody):
+        return None
+    typed = fast.json_records(record_plan(body.record, fmt, tz), tz)
+    if typed is None:
+        return None
+    try:
+        structs = typed.decode(data)
+    except Exception:  # the generic path reads it, or reports why not
+        return None
+    if isinstance(data, bytes):
+        if data.count(b'":') != typed.members(structs) or _SPACED_KEY_BYTES.search(data):
+            return None
+    elif data.count('":') != typed.members(structs) or _SPACED_KEY.search(data):
+        return None
+    records = list(map(typed.read, structs))
+    return records if all(records) else None
+
+
 class JsonCodec:
     """Decode and encode fmt=3 bodies of any call."""
 
@@ -159,6 +186,9 @@ class JsonCodec:
         return _error_of(value, "")
 
     def decode(self, text: str, call: CallSpec, tz: tzinfo) -> Any:
+        records = _typed_list(text, call, tz)
+        if records is not None:
+            return records
         return self._reply(load(text, call.name), call, tz)
 
     def decode_utf8(self, body: bytes, call: CallSpec, tz: tzinfo) -> Any:
@@ -170,6 +200,9 @@ class JsonCodec:
         body it reads is UTF-8 with no BOM and decodes to the text it read. Only an array or
         an object is taken: another format's error (``ERROR = 1``, ``0,-1``) is no JSON.
         """
+        records = _typed_list(body, call, tz)
+        if records is not None:
+            return records
         try:
             value = _DECODE(body)
         except Exception:  # the text path gives the error, if any

@@ -148,3 +148,30 @@ def test_a_windows_1251_body_is_still_read_by_the_charset_chain() -> None:
     link = parse(text.encode("cp1251"), call="get_short_link", fmt=3)
     assert isinstance(link, ShortLink)
     assert link.link == "Привет"
+
+
+ANSWER = ('{"id": 1, "received": "24.11.2026 13:05:09", "phone": "7", "message": "m",'
+          ' "to_phone": "7", "sent": "24.11.2026 13:05:09"}')
+
+
+@pytest.mark.parametrize("as_bytes", [True, False], ids=["bytes", "str"])
+def test_a_complete_record_that_repeats_a_key_is_refused(as_bytes: bool) -> None:
+    repeated = ANSWER.replace(', "sent"', ', "phone": "8", "sent"')
+    text = f"[{ANSWER},\n{repeated}]"
+    with pytest.raises(ParseError) as info:
+        parse(text.encode() if as_bytes else text, call="get_answers", fmt=3)
+    assert str(info.value) == ("get_answers fmt=3: line 2, column 93: malformed JSON: "
+                               "duplicate key 'phone'")
+
+
+def test_unknown_keys_and_absent_optional_keys_are_read_alike() -> None:
+    extra = ANSWER.replace('"id": 1,', '"id": 1, "new": [1, {"x": "y"}],')
+    assert parse(f"[{extra}]".encode(), call="get_answers", fmt=3) == \
+        parse(f"[{ANSWER}]".encode(), call="get_answers", fmt=3)
+    message = ('[{"status": 1, "last_timestamp": 1795514709, "send_date": "24.11.2026 13:05:02",'
+               ' "phone": "7999", "cost": "1", "sender_id": "S", "status_name": "ok",'
+               ' "message": "m", "mccmnc": "", "country": "", "operator": "", "region": "",'
+               ' "type": 0, "id": 1, "int_id": "2", "sms_cnt": 1, "format": 0, "crc": 0}]')
+    (sent,) = rows(parse(message.encode(), call="get_messages", fmt=3))
+    assert sent.err is None
+    assert sent.last_date.timestamp() == 1795514709
