@@ -119,12 +119,15 @@ class _Source:
     """Code lines that run before a generated reader's conversions, and how to fetch a slot."""
 
     def __init__(self, head: list[str], fetch: Callable[[int, SlotPlan, bool], str],
-                 strings: bool = True) -> None:
+                 strings: bool = True, typed: frozenset[int] = frozenset()) -> None:
         self.head = head
         self.fetch = fetch
         """The expression for slot k; when required, a missing value may raise KeyError."""
         self.strings = strings
         """Whether every fetched value is a ``str`` or ``None`` (absent); else JSON values."""
+        self.typed = typed
+        """The slots whose JSON type (``int`` or ``str``, as the slot says) is already
+        checked by the tokenizer (see :func:`json_records`)."""
 
 
 def _reader(plan: RecordPlan, tz: tzinfo, arg: str, source: _Source,
@@ -162,7 +165,7 @@ def _reader(plan: RecordPlan, tz: tzinfo, arg: str, source: _Source,
                             else f"if {r} is None: {r} = _A")
             elif sp.field.optional:
                 body.append(f"if {r} is None or {r} == '': {r} = _A")
-        if not source.strings:
+        if not source.strings and k not in source.typed:
             # JSON type checks (fmt=3): an unexpected JSON type goes to the reference path
             if number[k] and sp.field.kind is Kind.MONEY:
                 types.append(f"{r} is not _A")
@@ -332,12 +335,18 @@ def json_records(plan: RecordPlan, tz: tzinfo) -> JsonRecords | None:
     for sp in plan.slots:
         count[sp.index] = count.get(sp.index, 0) + 1
     required = [count[sp.index] == 1 and not sp.field.optional for sp in plan.slots]
-    fields: list[Any] = [(f"f{k}", Any) if required[k] else (f"f{k}", Any, _ABSENT)
-                         for k in range(len(wires))]
+    # msgspec checks the JSON type of a required slot that must be an int or a str (a bool
+    # is no int to it either); a mismatch fails decode, and the generic path decides
+    typed = frozenset(k for k, sp in enumerate(plan.slots) if required[k]
+                      and sp.field.kind not in (Kind.MONEY, Kind.TZ))
+    fields: list[Any] = [
+        (f"f{k}", (int if sp.slot.json is JsonType.NUMBER and _typed(sp) else str)
+         if k in typed else Any) if required[k] else (f"f{k}", Any, _ABSENT)
+        for k, sp in enumerate(plan.slots)]
     struct = msgspec.defstruct(f"_{plan.spec.name}Json", fields, kw_only=True, gc=False,
                                rename={f"f{k}": wire for k, wire in enumerate(wires)})
     decode = msgspec.json.Decoder(list[struct], float_hook=Decimal).decode  # type: ignore[valid-type]
-    source = _Source([], lambda k, sp, simple: f"d.f{k}", strings=False)
+    source = _Source([], lambda k, sp, simple: f"d.f{k}", strings=False, typed=typed)
     read = _reader(plan, tz, "d", source, {})
     if read is declined:
         return None
