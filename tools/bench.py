@@ -331,6 +331,7 @@ def measure(case: Case, rounds: int) -> dict[str, Any]:
     }
     for name in sorted(reference):
         row[f"parse/{name}"] = round(tp / median[f"decode {name}"], 2)
+        row[f"emit/{name}"] = round(te / median[f"encode {name}"], 2)
     return row
 
 
