@@ -6,8 +6,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smsc_formats import ApiError, ParseError, Price, PriceZone, ShortLink, emit, parse
+from smsc_formats.codecs import fmt3_json
+from smsc_formats.spec import CALLS
+from smsc_formats.strategies import bodies
 
 
 def rows(reply: object) -> list[Any]:
@@ -175,3 +180,31 @@ def test_unknown_keys_and_absent_optional_keys_are_read_alike() -> None:
     (sent,) = rows(parse(message.encode(), call="get_messages", fmt=3))
     assert sent.err is None
     assert sent.last_date.timestamp() == 1795514709
+
+
+def _outcome(body: bytes, call: str) -> object:
+    try:
+        return parse(body, call=call, fmt=3)
+    except ParseError as exc:
+        return str(exc)
+
+
+def _refuse(data: object) -> object:
+    raise ValueError("msgspec is switched off")
+
+
+@settings(max_examples=150)
+@given(data=st.data(), call=st.sampled_from(sorted(CALLS)))
+def test_msgspec_and_the_standard_library_read_mutated_bodies_alike(
+        data: st.DataObject, call: str) -> None:
+    body = bytearray(data.draw(bodies(call, 3)))
+    for _ in range(data.draw(st.integers(0, 3))):
+        at = data.draw(st.integers(0, max(len(body) - 1, 0)))
+        piece = data.draw(st.sampled_from([b'"', b"{", b"}", b"[", b"]", b",", b":", b" ", b"1",
+                                           b"\\", b'"id": 1', b"1e999", b"\n", b""]))
+        body[at:at + data.draw(st.integers(0, 4))] = piece
+    with_msgspec = _outcome(bytes(body), call)
+    with pytest.MonkeyPatch.context() as patch:  # the reference: json only
+        patch.setattr(fmt3_json, "_DECODE", _refuse)
+        patch.setattr(fmt3_json, "_typed_list", lambda *args: None)
+        assert _outcome(bytes(body), call) == with_msgspec
