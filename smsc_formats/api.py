@@ -10,7 +10,7 @@ from datetime import tzinfo
 from typing import Any
 
 from .charset import canonical_name, decode, detect_format
-from .codecs import CODECS
+from .codecs import CODECS, fmt3_json
 from .errors import EmitError, ParseError
 from .model import ApiError, Reply, SmscApiError
 from .spec import CALLS, FORMATS, CallSpec, ListBody, OneOrListBody
@@ -45,6 +45,12 @@ def parse(body: bytes | str, *, call: str, fmt: int | None = None, charset: str 
     _check_fmt(fmt, call)
     if not isinstance(body, bytes | bytearray | str):
         raise TypeError(f"parse reads a body as bytes or str, not {type(body).__name__}")
+    if (fmt == 3 and type(body) is bytes and not strict and content_type is None
+            and charset in (None, "utf-8", "UTF-8")):
+        # fmt=3 reads UTF-8 bytes straight from the body (see JsonCodec.decode_utf8)
+        reply = fmt3_json.CODEC.decode_utf8(body, spec, server_tz)
+        if reply is not fmt3_json.DECLINED:
+            return reply  # type: ignore[no-any-return]
     try:
         text, _ = decode(body, charset, content_type)
     except ParseError as exc:

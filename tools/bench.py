@@ -1,26 +1,31 @@
-"""Benchmark: typed ``parse``/``emit`` against the fastest correct raw decoders and encoders.
+"""Benchmark: typed ``parse``/``emit`` against the fastest exact raw decoders and encoders.
 
-Run as ``python tools/bench.py [--quick]``. With a fixed seed it builds, from the spec, a
-``get_messages`` reply of 1,000 records and a ``get_answers`` reply of 10,000 records with
-realistic message text (mostly Cyrillic, with commas, `` = ``, quotes, ``& < >``, emoji and some
-line breaks), emits each in all four formats through the project's own emitter, and times in
-one process, alternating round by round:
+Run as ``python tools/bench.py [--quick]`` (install the ``bench`` extra first for msgspec and
+orjson; without them fmt=3 is compared with ``json`` and the run says which baseline is
+missing). With a fixed seed it builds, from the spec, a ``get_messages`` reply of 1,000
+records and a ``get_answers`` reply of 10,000 records with realistic message text (mostly
+Cyrillic, with commas, `` = ``, quotes, ``& < >``, emoji and some line breaks), emits each in
+all four formats through the project's own emitter (the server's layout), and times in one
+process, alternating round by round and taking medians:
 
-* the full typed :func:`smsc_formats.parse` against a raw decode that yields every field of
-  every record as a string or number (fmt=3 ``json.loads`` or orjson; fmt=2
-  ``lxml.etree.fromstring`` and a dict per child; fmt=1 a comma split that keeps the free text;
-  fmt=0 one compiled pattern per record);
-* :func:`smsc_formats.emit` against raw encoders (``json.dumps``, ``lxml.etree.tostring``,
-  ``str.join``) fed with the raw-decoded data.
+* the full typed :func:`smsc_formats.parse` against the fastest decoder available in Python
+  that still reads every field of every record exactly (as a string or number): fmt=3
+  msgspec and orjson (``json.loads`` is shown for reference); fmt=2 ``lxml.etree.fromstring``
+  and a dict per record; fmt=1 a split on record heads, then ``str.split`` with limits so the
+  free text keeps its commas; fmt=0 one compiled pattern per record, with the free-text rule;
+* :func:`smsc_formats.emit` against the fastest raw encoder (msgspec, orjson or ``json.dumps``;
+  ``lxml.etree.tostring``; ``str.join``) fed with the raw-decoded data.
 
-It prints a table of medians, MB/s, records/s, ratios and peak memory (tracemalloc), the
-streaming demonstration (``iter_parse`` keeps a flat footprint whatever the record count), and
-ends with ``worst parse ratio: X.XX (call, fmt)``.
+It prints the ratios typed / fastest (parse and emit) per call and format, the details
+(milliseconds, MB/s, records/s, which baseline won, peak memory of ``parse``), the streaming
+demonstration (``iter_parse`` keeps a flat footprint whatever the record count), and ends
+with ``worst parse ratio: X.XX (call, fmt)``.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import io
 import json
@@ -50,19 +55,16 @@ from smsc_formats.values import MOSCOW
 SEED = 20261124
 SIZES = {"get_messages": 1_000, "get_answers": 10_000}
 
-try:  # orjson is used only when it happens to be installed; it is no dependency
-    import orjson  # type: ignore[import-not-found,unused-ignore]
-
-    def _json_loads(body: bytes) -> Any:
-        return orjson.loads(body)
-
-    JSON_RAW = "orjson.loads"
+msgspec: Any
+orjson: Any
+try:  # the bench extra; the run says so when a baseline is missing
+    import msgspec
 except ImportError:  # pragma: no cover - depends on the machine
-
-    def _json_loads(body: bytes) -> Any:
-        return json.loads(body)
-
-    JSON_RAW = "json.loads"
+    msgspec = None
+try:
+    import orjson
+except ImportError:  # pragma: no cover - depends on the machine
+    orjson = None
 
 # -- realistic data ----------------------------------------------------------------------------
 
@@ -142,11 +144,33 @@ def reply(call: str, count: int, seed: int = SEED) -> list[Any]:
 
 @dataclass(frozen=True)
 class Raw:
-    """The fastest correct untyped decoder and encoder of one (call, fmt) body."""
+    """The exact untyped decoders and encoders of one (call, fmt) body, fastest candidates
+    first; ``reference`` ones are timed and shown but are no baseline."""
 
-    name: str
-    decode: Callable[[bytes], Any]
-    encode: Callable[[Any], bytes]
+    decoders: dict[str, Callable[[bytes], Any]]
+    encoders: dict[str, Callable[[Any], bytes]]
+    reference: frozenset[str] = frozenset()
+
+
+def json_raw() -> Raw:
+    """fmt=3: msgspec and orjson (the bench extra), and ``json`` for reference."""
+    decoders: dict[str, Callable[[bytes], Any]] = {}
+    encoders: dict[str, Callable[[Any], bytes]] = {}
+    if msgspec is not None:
+        decoders["msgspec"] = msgspec.json.Decoder().decode
+        encoders["msgspec"] = msgspec.json.Encoder().encode
+    if orjson is not None:
+        decoders["orjson"] = orjson.loads
+        encoders["orjson"] = orjson.dumps
+    decoders["json"] = json.loads
+    encoders["json"] = lambda data: json.dumps(data, ensure_ascii=False).encode()
+    return Raw(decoders, encoders, frozenset({"json"}) if len(decoders) > 1 else frozenset())
+
+
+def missing_baselines() -> list[str]:
+    """The bench extra's packages that are not installed."""
+    return [name for name, module in (("msgspec", msgspec), ("orjson", orjson))
+            if module is None]
 
 
 def raw_codec(call: str, fmt: int) -> Raw:
@@ -156,8 +180,7 @@ def raw_codec(call: str, fmt: int) -> Raw:
     slots = spec.layouts[fmt]
     wires = [s.wire for s in slots]
     if fmt == 3:
-        return Raw(JSON_RAW, _json_loads,
-                   lambda data: json.dumps(data, ensure_ascii=False).encode())
+        return json_raw()
     if fmt == 2:
         root_tag = body.xml_root
         parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
@@ -174,28 +197,23 @@ def raw_codec(call: str, fmt: int) -> Raw:
                     etree.SubElement(el, key).text = text
             return bytes(etree.tostring(root, encoding="utf-8"))
 
-        return Raw("lxml fromstring", decode2, encode2)
+        return Raw({"lxml": decode2}, {"lxml": encode2})
     free = wires.index(spec.free_text) if spec.free_text in wires else None
     if fmt == 1:
         after = len(wires) - (free or 0) - 1
-        head = re.compile(r"-?[0-9]+,").match
+        heads = re.compile(r"\n(?=-?[0-9]+,)").split
 
-        def decode1(data: bytes) -> Any:
-            out: list[list[str]] = []
-            for line in data.decode().split("\n"):
-                if out and head(line) is None:  # a continuation line of the message
-                    out[-1][free or 0] += "\n" + line
-                    continue
-                values = line.split(",", free or 0)
-                if after:
+        def decode1_heads(data: bytes) -> Any:  # split on record heads, then with limits
+            out = [line.split(",", free or 0) for line in heads(data.decode())]
+            if after:
+                for values in out:
                     values[-1:] = values[-1].rsplit(",", after)
-                out.append(values)
             return out
 
         def encode1(rows: Any) -> bytes:
             return "\n".join([",".join(row) for row in rows]).encode()
 
-        return Raw("str.split", decode1, encode1)
+        return Raw({"head split": decode1_heads}, {"str.join": encode1})
     optional = {f.name for f in spec.fields if f.optional}
     parts = [("" if i == 0 else ", ") + re.escape(s.wire) + " = "
              + ("(.*)" if i == free else "(.*?)") for i, s in enumerate(slots)]
@@ -215,7 +233,7 @@ def raw_codec(call: str, fmt: int) -> Raw:
         return "\n".join([", ".join([f"{w} = {v}" for w, v in zip(wires, row, strict=True)
                                      if v is not None]) for row in rows]).encode()
 
-    return Raw("re per record", decode0, encode0)
+    return Raw({"re per record": decode0}, {"str.join": encode0})
 
 
 # -- timing ------------------------------------------------------------------------------------
@@ -250,52 +268,85 @@ class Case:
     raw_value: Any
 
 
-def cases(quick: bool) -> Iterator[Case]:
+def cases() -> Iterator[Case]:
+    """Every (call, fmt) body, checked: each raw decoder reads every record, alike."""
     for call, count in SIZES.items():
         value = reply(call, count)
         for fmt in (0, 1, 2, 3):
             body = emit(value, call=call, fmt=fmt)
             raw = raw_codec(call, fmt)
-            raw_value = raw.decode(body)
+            decoded = [decode(body) for decode in raw.decoders.values()]
+            raw_value = decoded[0]
             assert len(raw_value) == count, (call, fmt, len(raw_value))
+            assert all(d == raw_value for d in decoded), (call, fmt, "raw decoders disagree")
             assert parse(body, call=call, fmt=fmt) == value, (call, fmt)
             yield Case(call, fmt, body, value, raw, raw_value)
 
 
+def _fastest(times: dict[str, float], reference: frozenset[str]) -> tuple[str, float]:
+    name = min((n for n in times if n not in reference), key=times.__getitem__)
+    return name, times[name]
+
+
 def measure(case: Case, rounds: int) -> dict[str, Any]:
-    call, fmt, body = case.call, case.fmt, case.body
-    typed_parse: list[float] = []
-    raw_parse: list[float] = []
-    typed_emit: list[float] = []
-    raw_emit: list[float] = []
-    raw_dec, raw_enc, raw_value, value = case.raw.decode, case.raw.encode, case.raw_value, \
-        case.value
+    """Medians over ``rounds`` alternating rounds of every timed function of one case."""
+    call, fmt, body, value, raw_value = case.call, case.fmt, case.body, case.value, \
+        case.raw_value
+    jobs: dict[str, Callable[[], Any]] = {
+        "parse": lambda: parse(body, call=call, fmt=fmt),
+        "emit": lambda: emit(value, call=call, fmt=fmt),
+    }
+    for name, decode in case.raw.decoders.items():
+        jobs[f"decode {name}"] = functools.partial(decode, body)
+    for name, encode in case.raw.encoders.items():
+        jobs[f"encode {name}"] = functools.partial(encode, raw_value)
+    times: dict[str, list[float]] = {name: [] for name in jobs}
     # the benchmark's own inputs are long-lived: keep the collector from re-scanning them
     # inside the timed calls (it would tax whichever side allocates more objects)
     gc.collect()
     gc.freeze()
+    order = list(jobs.items())
     for i in range(rounds):  # alternate, and alternate who goes first
-        pairs = [(typed_parse, lambda: parse(body, call=call, fmt=fmt)),
-                 (raw_parse, lambda: raw_dec(body)),
-                 (typed_emit, lambda: emit(value, call=call, fmt=fmt)),
-                 (raw_emit, lambda: raw_enc(raw_value))]
-        for times, fn in pairs if i % 2 == 0 else pairs[::-1]:
-            times.append(_time(fn))
-    n = len(case.value)
+        for name, fn in order if i % 2 == 0 else order[::-1]:
+            times[name].append(_time(fn))
+    gc.unfreeze()
+    median = {name: statistics.median(t) for name, t in times.items()}
+    reference = case.raw.reference
+    dec, rp = _fastest({n.removeprefix("decode "): t for n, t in median.items()
+                        if n.startswith("decode ")}, reference)
+    enc, re_ = _fastest({n.removeprefix("encode "): t for n, t in median.items()
+                         if n.startswith("encode ")}, reference)
+    tp, te = median["parse"], median["emit"]
+    n = len(value)
     mb = len(body) / 1e6
-    tp, rp = statistics.median(typed_parse), statistics.median(raw_parse)
-    te, re_ = statistics.median(typed_emit), statistics.median(raw_emit)
     mem = peak_memory(lambda: parse(body, call=call, fmt=fmt))
-    return {
+    row = {
         "call": call, "fmt": fmt, "records": n, "body MB": round(mb, 2),
-        "raw decode": case.raw.name,
-        "parse ms": round(tp * 1e3, 1), "raw ms": round(rp * 1e3, 1),
-        "parse MB/s": round(mb / tp, 1), "parse rec/s": f"{n / tp:,.0f}",
+        "parse ms": round(tp * 1e3, 1), "fastest decoder": dec, "its ms": round(rp * 1e3, 1),
         "parse ratio": round(tp / rp, 2),
-        "emit ms": round(te * 1e3, 1), "raw enc ms": round(re_ * 1e3, 1),
+        "parse MB/s": round(mb / tp, 1), "parse rec/s": f"{n / tp:,.0f}",
+        "emit ms": round(te * 1e3, 1), "fastest encoder": enc, "its ms ": round(re_ * 1e3, 1),
         "emit ratio": round(te / re_, 2),
         "peak MB": round(mem / 1e6, 1), "peak/body": round(mem / len(body), 1),
     }
+    for name in sorted(reference):
+        row[f"parse/{name}"] = round(tp / median[f"decode {name}"], 2)
+        row[f"emit/{name}"] = round(te / median[f"encode {name}"], 2)
+    return row
+
+
+def ratio_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The headline: parse and emit ratios per format, one column per call."""
+    out = []
+    for fmt in (0, 1, 2, 3):
+        line: dict[str, Any] = {"fmt": fmt}
+        for kind in ("parse", "emit"):
+            for row in rows:
+                if row["fmt"] == fmt:
+                    baseline = row["fastest decoder" if kind == "parse" else "fastest encoder"]
+                    line[f"{kind} {row['call']}"] = f"{row[f'{kind} ratio']:.2f} ({baseline})"
+        out.append(line)
+    return out
 
 
 # -- streaming ---------------------------------------------------------------------------------
@@ -327,10 +378,18 @@ def streaming_peak(call: str, count: int, fmt: int) -> tuple[int, int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="fewer rounds (about 20 s)")
+    parser.add_argument("--quick", action="store_true", help="5 rounds instead of 15")
     args = parser.parse_args(argv)
-    rounds = 3 if args.quick else 15
-    rows = [measure(case, rounds) for case in cases(args.quick)]
+    rounds = 5 if args.quick else 15
+    missing = missing_baselines()
+    if missing:
+        print(f"missing baseline(s): {', '.join(missing)}; fmt=3 is compared with what is "
+              "installed (pip install -e '.[bench]' for all)")
+    print(f"median of {rounds} alternating rounds; ratio = typed / fastest exact raw codec")
+    print()
+    rows = [measure(case, rounds) for case in cases()]
+    print(tabulate(ratio_table(rows), headers="keys", tablefmt="github"))
+    print()
     print(tabulate(rows, headers="keys", tablefmt="github"))
     print()
     stream_rows = []
