@@ -1,0 +1,467 @@
+"""The one tokenizer of the line formats: fmt=0 (``key = value, ...``) and fmt=1 (CSV).
+
+This is the only code that knows the line syntax. It is sans-I/O and incremental (as h11 is):
+:meth:`LineTokenizer.feed` takes decoded text in chunks of any size, :meth:`~LineTokenizer.events`
+gives the records completed so far, and :meth:`~LineTokenizer.close` ends the body. The codec
+(``parse``), ``iter_parse`` and the wire view (``check``, ``drift``) all read lines through it,
+so they cannot disagree about where a record begins or where a value ends.
+
+Rules (``decisions.md``, "Free text in fmt=0 and fmt=1"):
+
+* **Line breaks.** The first line break decides: if it is ``\\r\\n``, every ``\\r\\n`` is a line
+  break; otherwise a ``\\r`` is text. Empty lines at the end of the body are dropped.
+* **Records.** A physical line that begins a record head (fmt=0: the record's first key and
+  `` = ``; fmt=1: the fields before the free text have their declared shapes) begins a record;
+  any other line continues the record before it if that record's free text may span lines
+  (``message``); a blank line is skipped; anything else is an :class:`Orphan`.
+* **Items.** :func:`split` cuts a record's text into its slots' raw values, in linear time:
+  fmt=0 reads the fields before the free text from the left (each ends at the first
+  ``", <next key> = "``), the free text ends at the last ``", <next key> = "`` that still
+  leaves the later keys in order, and the fields after it are read from there; keys the page
+  does not list after the last field are extra items. fmt=1 splits on commas from the left up
+  to the free text and from the right after it. A line break in any value but the free text
+  is a :class:`~smsc_formats.values.ValueProblem`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from ..errors import a, position
+from ..spec import Field, Form, Kind
+from ..values import SHAPES, ValueProblem
+from .plan import RecordPlan
+
+HeadTest = Callable[[str], bool]
+Kind_ = RecordPlan | Field
+"""What a record is: a plan, or the sectioned body's tail field (``mail``)."""
+
+_EXTRA = re.compile(r", ([A-Za-z_][A-Za-z0-9_]*) = ")
+"""fmt=0: where a key the page does not list begins (after the last documented key)."""
+_PAIR = re.compile(r"(?:\A|, )([A-Za-z_][A-Za-z0-9_]*) = ")
+"""fmt=0: where any key begins (for records that are not the documented layout)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One item of one record as written: wire key, raw text and where the text begins."""
+
+    key: str
+    raw: str
+    line: int
+    col: int
+
+
+@dataclass(slots=True)
+class LineRecord:
+    """One record's physical lines, and which kind of record its head says it is."""
+
+    kind: Any
+    """A RecordPlan, the tail Field, or None (lenient mode: the line begins no record)."""
+    line: int
+    lines: list[str]
+
+    @property
+    def text(self) -> str:
+        lines = self.lines
+        return lines[0] if len(lines) == 1 else "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Orphan:
+    """A line that begins no record and continues none; the body stops being read there."""
+
+    line: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """One record's text cut into its slots' raw values (None: an absent optional slot)."""
+
+    values: list[str | None]
+    starts: list[int]
+    """Offset of each value in the record's text (-1 where absent)."""
+    extras: list[tuple[str, str, int]]
+    """fmt=0: keys the page does not list, after the last one: (key, raw, offset)."""
+
+
+# -- heads -------------------------------------------------------------------------------------
+
+
+def _shape(plan: RecordPlan, index: int) -> str:
+    sp = plan.slots[index]
+    form = sp.slot.form if sp.field.kind is Kind.INSTANT else Form.VALUE
+    shape = SHAPES[(sp.field.kind, form)]
+    if sp.field.kind in (Kind.TEXT, Kind.CODE):
+        shape = "[^,\\n]*"
+    return f"(?:{shape})?" if sp.field.optional else shape
+
+
+def head_pattern(plan: RecordPlan) -> str:
+    """fmt=0/1: the pattern a line that begins a record of ``plan`` starts with."""
+    if plan.fmt == 0:
+        return re.escape(plan.slots[0].slot.wire + " = ")
+    free = plan.free or 0
+    return ",".join(_shape(plan, i) for i in range(free)) + ("," if free else "")
+
+
+@cache
+def head(kind: Kind_, fmt: int) -> HeadTest:
+    """A test: does this physical line begin a record of ``kind`` in ``fmt``?"""
+    if isinstance(kind, Field):  # the sectioned body's tail line
+        if fmt == 0:
+            prefix = kind.name + " = "
+            return lambda line: line.startswith(prefix)
+        return lambda line: "," not in line and line != ""
+    plan = kind
+    if fmt == 0:
+        prefix = plan.slots[0].slot.wire + " = "
+        return lambda line: line.startswith(prefix)
+    width = plan.width
+    if plan.free is None:
+        return lambda line: line.count(",") == width - 1
+    if not plan.spec.multiline:
+        return lambda line: line.count(",") >= width - 1
+    match = re.compile(head_pattern(plan)).match
+    return lambda line: match(line) is not None
+
+
+# -- the tokenizer -----------------------------------------------------------------------------
+
+
+class LineTokenizer:
+    """Groups the physical lines of a fmt=0/1 body into records, as the text arrives.
+
+    ``kinds`` are the records (and tail) the body may hold, in the order their heads are
+    tried. ``lenient`` (the wire view): a line that begins no record is a record of kind None
+    instead of an :class:`Orphan`, and reading goes on.
+    """
+
+    def __init__(self, kinds: Sequence[Kind_], fmt: int, *, lenient: bool = False) -> None:
+        self.fmt = fmt
+        self._heads = [(k, head(k, fmt)) for k in kinds]
+        self._lenient = lenient
+        self._pieces: list[str] = []  # the line being received
+        self._number = 0  # physical lines seen
+        self._crlf: bool | None = None
+        self._blank = 0  # empty lines held back (dropped if they end the body)
+        self._current: LineRecord | None = None
+        self._multiline = False
+        self._out: deque[LineRecord | Orphan] = deque()
+        self._stopped = False
+        self._closed = False
+
+    def feed(self, text: str) -> None:
+        """Take the next piece of the body's text."""
+        if self._closed:
+            raise RuntimeError("feed after close")
+        if self._stopped or not text:
+            return
+        if "\n" not in text:
+            self._pieces.append(text)
+            return
+        if self._pieces:
+            self._pieces.append(text)
+            text = "".join(self._pieces)
+            self._pieces = []
+        lines = text.split("\n")
+        rest = lines.pop()
+        if rest:
+            self._pieces.append(rest)
+        if self._crlf is None:
+            self._crlf = lines[0].endswith("\r")
+        if self._crlf:
+            lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+        self._lines(lines)
+
+    def close(self) -> None:
+        """The body ended: the last line and record are complete."""
+        if self._closed:
+            return
+        self._closed = True
+        if not self._stopped and self._pieces:
+            last = "".join(self._pieces)
+            self._pieces = []
+            self._lines([last])
+        if self._current is not None and not self._stopped:
+            self._out.append(self._current)
+            self._current = None
+
+    def events(self) -> Iterator[LineRecord | Orphan]:
+        """The records (then at most one orphan) completed since the last call."""
+        out = self._out
+        while out:
+            yield out.popleft()
+
+    def _lines(self, lines: list[str]) -> None:
+        heads = self._heads
+        out = self._out
+        number = self._number
+        for line in lines:
+            number += 1
+            if not line:
+                self._blank += 1
+                continue
+            if self._blank:
+                if self._multiline:
+                    assert self._current is not None
+                    self._current.lines.extend([""] * self._blank)
+                self._blank = 0
+            for kind, test in heads:
+                if test(line):
+                    if self._current is not None:
+                        out.append(self._current)
+                    self._current = LineRecord(kind, number, [line])
+                    self._multiline = isinstance(kind, RecordPlan) and kind.spec.multiline
+                    break
+            else:
+                if self._multiline:
+                    assert self._current is not None
+                    self._current.lines.append(line)
+                elif not line.strip():
+                    continue
+                elif self._lenient:
+                    if self._current is not None:
+                        out.append(self._current)
+                    self._current = LineRecord(None, number, [line])
+                else:
+                    if self._current is not None:
+                        out.append(self._current)
+                    self._current = None
+                    out.append(Orphan(number, line))
+                    self._stopped = True
+                    break
+        self._number = number
+
+
+def tokenize(text: str, kinds: Sequence[Kind_], fmt: int, *,
+             lenient: bool = False) -> Iterator[LineRecord | Orphan]:
+    """Every record of a whole body (then at most one orphan)."""
+    tokenizer = LineTokenizer(kinds, fmt, lenient=lenient)
+    tokenizer.feed(text)
+    tokenizer.close()
+    return tokenizer.events()
+
+
+# -- splitting a record into items -------------------------------------------------------------
+
+
+def expected_keys(plan: RecordPlan) -> str:
+    return ", ".join(f"{sp.slot.wire} = …" for sp in plan.slots)
+
+
+def split(plan: RecordPlan, text: str) -> Split:
+    """One record's text as its slots' raw values; a ValueProblem(msg, offset) if it is not
+    one, or if a line break stands outside the free text."""
+    out = _split0(plan, text) if plan.fmt == 0 else _split1(plan, text)
+    if "\n" in text:
+        _no_line_breaks(plan, out)
+    return out
+
+
+def _no_line_breaks(plan: RecordPlan, out: Split) -> None:
+    free = plan.free if plan.spec.multiline else None
+    for k, (value, start) in enumerate(zip(out.values, out.starts, strict=True)):
+        if value is not None and k != free and "\n" in value:
+            name = plan.slots[k].field.name
+            raise ValueProblem(f"a line break in field {name!r}: only "
+                               f"{plan.spec.free_text or 'no field'} may span lines",
+                               start + value.index("\n"))
+    for key, raw, start in out.extras:
+        if "\n" in raw:
+            raise ValueProblem(f"a line break in key {key!r}: only "
+                               f"{plan.spec.free_text or 'no field'} may span lines",
+                               start + raw.index("\n"))
+
+
+@cache
+def _separators(plan: RecordPlan) -> tuple[str, ...]:
+    return tuple(", " + sp.slot.wire + " = " for sp in plan.slots)
+
+
+def _split0(plan: RecordPlan, text: str) -> Split:
+    seps = _separators(plan)
+    slots = plan.slots
+    width = len(slots)
+    first = seps[0][2:]
+    if not text.startswith(first):
+        raise ValueProblem(f"not {a(plan.spec.name)} record; expected {expected_keys(plan)}", 0)
+    free = plan.free
+    values: list[str | None] = [None] * width
+    starts = [-1] * width
+    pos = len(first)
+    k = 0
+    # the fields before the free text (or all but the last, without one): from the left
+    stop = free if free is not None else width - 1
+    while k < stop:
+        end, nxt = -1, k + 1
+        j = k + 1
+        while j <= stop:
+            found = text.find(seps[j], pos)
+            if found != -1 and (end == -1 or found < end):
+                end, nxt = found, j
+            if not slots[j].field.optional:
+                break
+            j += 1
+        if end == -1:
+            raise ValueProblem(f"not {a(plan.spec.name)} record; expected "
+                               f"{expected_keys(plan)}", 0)
+        values[k], starts[k] = text[pos:end], pos
+        k = nxt
+        pos = end + len(seps[k])
+    extras: list[tuple[str, str, int]] = []
+    if free is not None and free < width - 1:
+        # the free text ends at the last separator of the next key that leaves the later
+        # keys' separators after it, in order (found from the end)
+        limit = len(text)
+        ends = [0] * width
+        for j in range(width - 1, free, -1):
+            found = text.rfind(seps[j], pos, limit)
+            if found == -1:
+                raise ValueProblem(f"not {a(plan.spec.name)} record; expected "
+                                   f"{expected_keys(plan)}", 0)
+            ends[j] = limit = found
+        values[free], starts[free] = text[pos:limit], pos
+        k = free + 1
+        pos = limit + len(seps[k])
+        while k < width - 1:  # the fields after it, from the left again
+            end = text.find(seps[k + 1], pos)
+            values[k], starts[k] = text[pos:end], pos
+            k += 1
+            pos = end + len(seps[k])
+    if free == width - 1:
+        values[k], starts[k] = text[pos:], pos
+    else:
+        end = len(text)
+        if text.find(", ", pos) != -1:  # keys the page does not list, after the last one
+            found = list(_EXTRA.finditer(text, pos))
+            if found:
+                end = found[0].start()
+                for i, m in enumerate(found):
+                    stop_at = found[i + 1].start() if i + 1 < len(found) else len(text)
+                    extras.append((m.group(1), text[m.end():stop_at], m.end()))
+        values[k], starts[k] = text[pos:end], pos
+    return Split(values, starts, extras)
+
+
+def _split1(plan: RecordPlan, text: str) -> Split:
+    width, free = plan.width, plan.free
+    if free is None:
+        values = text.split(",")
+    else:
+        values = text.split(",", free)
+        after = width - free - 1
+        if len(values) == free + 1 and after:
+            values[free:] = values[free].rsplit(",", after)
+    if len(values) != width:
+        raise ValueProblem(f"expected {width} comma-separated values for "
+                           f"{plan.spec.name}, found {len(values)}", 0)
+    starts = []
+    offset = 0
+    for value in values:
+        starts.append(offset)
+        offset += len(value) + 1
+    return Split(list(values), starts, [])
+
+
+def split_tail(tail: Field, text: str, fmt: int) -> Split:
+    """The tail line (``mail``): its value (and, in fmt=0, keys after it)."""
+    if fmt == 1:
+        return Split([text], [0], [])
+    pos = len(tail.name) + 3
+    extras: list[tuple[str, str, int]] = []
+    found = list(_EXTRA.finditer(text, pos))
+    end = found[0].start() if found else len(text)
+    for i, m in enumerate(found):
+        stop_at = found[i + 1].start() if i + 1 < len(found) else len(text)
+        extras.append((m.group(1), text[m.end():stop_at], m.end()))
+    return Split([text[pos:end]], [pos], extras)
+
+
+# -- items for the wire view -------------------------------------------------------------------
+
+
+def items(record: LineRecord, kind: Kind_ | None, fmt: int) -> tuple[list[Token], int | None]:
+    """A record's items in wire order (wire key, raw text, line, col), and (fmt=1) how many
+    comma-separated values it holds. Records that do not split as documented are cut at every
+    key (fmt=0) or comma (fmt=1), so the view can say what differs."""
+    text = record.text
+    raw: list[tuple[str, str, int]]
+    columns = text.count(",") + 1 if fmt == 1 else None
+    try:
+        if isinstance(kind, Field):
+            got = split_tail(kind, text, fmt)
+            raw = [(kind.name, got.values[0] or "", got.starts[0]), *got.extras]
+        elif kind is None:
+            raise ValueProblem("no head", 0)
+        else:
+            got = split(kind, text)
+            raw = [(sp.slot.wire, v, s) for sp, v, s in zip(kind.slots, got.values, got.starts,
+                                                           strict=True) if v is not None]
+            raw += got.extras
+    except ValueProblem:
+        raw = _loose0(text, kind) if fmt == 0 else _loose1(text, kind)
+    out = []
+    for key, value, start in raw:
+        line, col = position(text, start)
+        out.append(Token(key, value, record.line + line - 1, col))
+    return out, columns
+
+
+def _loose0(text: str, kind: Kind_ | None) -> list[tuple[str, str, int]]:
+    found = list(_PAIR.finditer(text))
+    out: list[tuple[str, str, int]] = []
+    if not found or found[0].start() != 0:
+        out.append(("#1", text[:found[0].start()] if found else text, 0))
+    for i, m in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(text)
+        out.append((m.group(1), text[m.end():end], m.end()))
+    if not isinstance(kind, RecordPlan) or kind.free is None:
+        return out
+    keys = [k for k, _, _ in out]
+    wire = kind.slots[kind.free].slot.wire
+    if wire not in keys:
+        return out
+    start = keys.index(wire)
+    later = [sp.slot.wire for sp in kind.slots[kind.free + 1:]]
+    # the free text ends at the last occurrence of the first later key that occurs at all
+    stop = len(out)
+    for key in later:
+        at = [i for i in range(start + 1, len(out)) if keys[i] == key]
+        if at:
+            stop = at[-1]
+            break
+    _, _, begin = out[start]
+    end = out[stop][2] - len(out[stop][0]) - 5 if stop < len(out) else len(text)
+    out[start:stop] = [(wire, text[begin:end], begin)]
+    return out
+
+
+def _loose1(text: str, kind: Kind_ | None) -> list[tuple[str, str, int]]:
+    values = text.split(",")
+    names: list[str] = []
+    if isinstance(kind, RecordPlan):
+        width, free = kind.width, kind.free
+        names = [sp.slot.wire for sp in kind.slots]
+        if free is not None and len(values) > width:
+            after = width - free - 1
+            middle = ",".join(values[free:len(values) - after])
+            values = [*values[:free], middle, *(values[len(values) - after:] if after else [])]
+    elif isinstance(kind, Field):
+        names = [kind.name]
+    out = []
+    offset = 0
+    for i, value in enumerate(values):
+        out.append((names[i] if i < len(names) else f"#{i + 1}", value, offset))
+        offset += len(value) + 1
+    return out
+
+
+__all__ = ["LineRecord", "LineTokenizer", "Orphan", "Split", "Token", "head", "head_pattern",
+           "items", "split", "split_tail", "tokenize"]
