@@ -340,11 +340,11 @@ def _split0(plan: RecordPlan, text: str) -> Split:
     else:
         end = len(text)
         if text.find(", ", pos) != -1:  # keys the page does not list, after the last one
-            found = list(_EXTRA.finditer(text, pos))
-            if found:
-                end = found[0].start()
-                for i, m in enumerate(found):
-                    stop_at = found[i + 1].start() if i + 1 < len(found) else len(text)
+            keys = list(_EXTRA.finditer(text, pos))
+            if keys:
+                end = keys[0].start()
+                for i, m in enumerate(keys):
+                    stop_at = keys[i + 1].start() if i + 1 < len(keys) else len(text)
                     extras.append((m.group(1), text[m.end():stop_at], m.end()))
         values[k], starts[k] = text[pos:end], pos
     return Split(values, starts, extras)

@@ -27,7 +27,7 @@ from ..spec import (
 )
 from ..values import ValueProblem, reader, writer
 from . import fast
-from .line_tokens import LineRecord, Orphan, split, split_tail, tokenize
+from .line_tokens import LineRecord, Orphan, head, split, split_tail, tokenize
 from .plan import MISSING, RecordPlan, build_sections, check_type, record_plan, write_value
 
 
@@ -250,7 +250,22 @@ class LineCodec:
         if not isinstance(reply, list):
             raise EmitError(f"expected a list of {plan.spec.name}, got {type(reply).__name__}")
         write = fast.line_writer(plan)  # the reference _line only where it declines
-        return "\n".join([write(r) or self._line(r, plan) for r in reply])
+        lines = [write(r) or self._line(r, plan) for r in reply]
+        if plan.spec.multiline:
+            for line in lines:
+                if "\n" in line:
+                    self._no_heads(line, plan)
+        return "\n".join(lines)
+
+    def _no_heads(self, text: str, plan: RecordPlan) -> None:
+        """Refuse a free text whose later line would be read as a record of its own (the
+        tokenizer's head rule), so what is emitted reads back as written."""
+        is_head = head(plan, self.fmt)
+        for line in text.split("\n")[1:]:
+            if is_head(line):
+                field = plan.spec.free_text
+                raise EmitError(f"{plan.spec.name}.{field}: a line of it would begin a new "
+                                f"record in fmt={self.fmt}: {clip(line)}")
 
     def _line(self, record: Any, plan: RecordPlan) -> str:
         check_type(record, plan.spec)
