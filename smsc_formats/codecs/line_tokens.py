@@ -265,6 +265,79 @@ def split(plan: RecordPlan, text: str) -> Split:
     return out
 
 
+def values(plan: RecordPlan, text: str) -> Sequence[str | None] | None:
+    """:func:`split`'s values alone, or None where :func:`split` would raise (the codec's
+    fast path: no offsets are computed)."""
+    return values_function(plan)(text)
+
+
+@cache
+def values_function(plan: RecordPlan) -> Callable[[str], Sequence[str | None] | None]:
+    """:func:`values` for one plan, with everything it needs bound once."""
+    free = plan.free if plan.spec.multiline else None
+
+    def breaks(got: Sequence[str | None]) -> bool:
+        return any(v is not None and "\n" in v for k, v in enumerate(got) if k != free)
+
+    if plan.fmt == 1:
+        width, cut = plan.width, plan.free
+        after_ = 0 if cut is None else width - cut - 1
+
+        def values1(text: str) -> Sequence[str | None] | None:
+            if cut is None:
+                got: list[str | None] = text.split(",")  # type: ignore[assignment]
+            else:
+                got = text.split(",", cut)  # type: ignore[assignment]
+                if len(got) == cut + 1 and after_:
+                    got[cut:] = got[cut].rsplit(",", after_)  # type: ignore[union-attr]
+            if len(got) != width or ("\n" in text and breaks(got)):
+                return None
+            return got
+
+        return values1
+
+    before_match, after_pattern = _patterns0(plan)
+    match = before_match.match
+    fullmatch = None if after_pattern is None else after_pattern.fullmatch
+    last_free = plan.free is not None and after_pattern is None
+    next_sep = None if plan.free is None or fullmatch is None else _separators(plan)[
+        plan.free + 1]
+
+    def values0(text: str) -> Sequence[str | None] | None:
+        m = match(text)
+        if m is None:
+            return None
+        rest: re.Match[str] | None = None
+        if last_free:
+            got: tuple[str | None, ...] = (*m.groups(), text[m.end():])
+        elif next_sep is None:  # no free text: the last field after the pattern
+            assert fullmatch is not None
+            rest = fullmatch(text, m.end())
+            if rest is None:
+                return None
+            got = m.groups() + rest.groups()[:-1]
+        else:
+            assert fullmatch is not None
+            pos = m.end()
+            end = text.rfind(next_sep, pos)
+            rest = None if end == -1 else fullmatch(text, end)
+            if rest is None:
+                cut = _cut0(plan, text)  # the free text holds the next key: the long way
+                if cut is None:
+                    return None
+                _, span, rest = cut
+                assert span is not None
+                assert rest is not None
+                end = span[1]
+            got = (*m.groups(), text[pos:end], *rest.groups()[:-1])
+        if "\n" in text and (breaks(got) or (rest is not None
+                                               and "\n" in rest[rest.re.groups])):
+            return None
+        return got
+
+    return values0
+
+
 def _no_line_breaks(plan: RecordPlan, out: Split) -> None:
     free = plan.free if plan.spec.multiline else None
     for k, (value, start) in enumerate(zip(out.values, out.starts, strict=True)):
@@ -285,69 +358,129 @@ def _separators(plan: RecordPlan) -> tuple[str, ...]:
     return tuple(", " + sp.slot.wire + " = " for sp in plan.slots)
 
 
-def _split0(plan: RecordPlan, text: str) -> Split:
-    seps = _separators(plan)
+def _value(stops: Sequence[str]) -> str:
+    """A value that ends at the first ``", <one of stops> = "``: runs without commas, and
+    commas not followed by a stop, possessively (so it cannot backtrack)."""
+    ahead = "|".join(re.escape(" " + k + " = ") for k in stops)
+    return f"([^,]*+(?:,(?!{ahead})[^,]*+)*+)"
+
+
+_ANY_KEY = "[A-Za-z_][A-Za-z0-9_]* = "
+
+
+@cache
+def _patterns0(plan: RecordPlan) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    """fmt=0: the pattern of the fields before the free text (up to and with its key), and
+    the pattern of the fields after it (from the separator before the next key to the end).
+    Without free text the first covers all but the last field, and the second the rest."""
     slots = plan.slots
     width = len(slots)
-    first = seps[0][2:]
-    if not text.startswith(first):
-        raise ValueProblem(f"not {a(plan.spec.name)} record; expected {expected_keys(plan)}", 0)
     free = plan.free
-    values: list[str | None] = [None] * width
-    starts = [-1] * width
-    pos = len(first)
-    k = 0
-    # the fields before the free text (or all but the last, without one): from the left
     stop = free if free is not None else width - 1
-    while k < stop:
-        end, nxt = -1, k + 1
-        j = k + 1
-        while j <= stop:
-            found = text.find(seps[j], pos)
-            if found != -1 and (end == -1 or found < end):
-                end, nxt = found, j
+
+    def nexts(i: int, last: int) -> list[str]:
+        out = []
+        for j in range(i + 1, last + 1):
+            out.append(slots[j].slot.wire)
             if not slots[j].field.optional:
                 break
-            j += 1
-        if end == -1:
-            raise ValueProblem(f"not {a(plan.spec.name)} record; expected "
-                               f"{expected_keys(plan)}", 0)
-        values[k], starts[k] = text[pos:end], pos
-        k = nxt
-        pos = end + len(seps[k])
-    extras: list[tuple[str, str, int]] = []
-    if free is not None and free < width - 1:
-        # the free text ends at the last separator of the next key that leaves the later
-        # keys' separators after it, in order (found from the end)
-        limit = len(text)
-        ends = [0] * width
-        for j in range(width - 1, free, -1):
-            found = text.rfind(seps[j], pos, limit)
-            if found == -1:
-                raise ValueProblem(f"not {a(plan.spec.name)} record; expected "
-                                   f"{expected_keys(plan)}", 0)
-            ends[j] = limit = found
-        values[free], starts[free] = text[pos:limit], pos
-        k = free + 1
-        pos = limit + len(seps[k])
-        while k < width - 1:  # the fields after it, from the left again
-            end = text.find(seps[k + 1], pos)
-            values[k], starts[k] = text[pos:end], pos
-            k += 1
-            pos = end + len(seps[k])
+        return out
+
+    before = _before0(plan, stop)
     if free == width - 1:
-        values[k], starts[k] = text[pos:], pos
-    else:
-        end = len(text)
-        if text.find(", ", pos) != -1:  # keys the page does not list, after the last one
-            keys = list(_EXTRA.finditer(text, pos))
-            if keys:
-                end = keys[0].start()
-                for i, m in enumerate(keys):
-                    stop_at = keys[i + 1].start() if i + 1 < len(keys) else len(text)
-                    extras.append((m.group(1), text[m.end():stop_at], m.end()))
-        values[k], starts[k] = text[pos:end], pos
-    return Split(values, starts, extras)
+        return before, None
+    first = free + 1 if free is not None else width - 1
+    after = [] if free is None else [re.escape(", " + slots[first].slot.wire + " = ")]
+    for k in range(first, width - 1):
+        after.append(_value(nexts(k, width - 1)))
+        after.append(re.escape(", " + slots[k + 1].slot.wire + " = "))
+    after.append(f"([^,]*+(?:,(?! {_ANY_KEY})[^,]*+)*+)")  # the last: until an unlisted key
+    after.append("(.*)")
+    return before, re.compile("".join(after), re.DOTALL)
+
+
+def _before0(plan: RecordPlan, stop: int) -> re.Pattern[str]:
+    slots = plan.slots
+    out = re.escape(slots[0].slot.wire + " = ")
+    i = 0
+    closing = ""
+    while i < stop:
+        nexts = []
+        for j in range(i + 1, stop + 1):
+            nexts.append(slots[j].slot.wire)
+            if not slots[j].field.optional:
+                break
+        out += _value(nexts) + closing
+        closing = ""
+        sep = re.escape(", " + slots[i + 1].slot.wire + " = ")
+        if slots[i + 1].field.optional and i + 1 < stop:
+            out += f"(?:{sep}"
+            closing = ")?"
+        else:
+            out += sep
+        i += 1
+    return re.compile(out, re.DOTALL)
+
+
+def _cut0(plan: RecordPlan, text: str) -> tuple[
+        re.Match[str], tuple[int, int] | None, re.Match[str] | None] | None:
+    """fmt=0: the before match, the free text's span, and the after match (None: not one)."""
+    before, after = _patterns0(plan)
+    m = before.match(text)
+    if m is None:
+        return None
+    pos = m.end()
+    free = plan.free
+    if after is None:  # the free text is the last field
+        return m, (pos, len(text)), None
+    if free is None:
+        rest = after.fullmatch(text, pos)
+        return None if rest is None else (m, None, rest)
+    seps = _separators(plan)
+    # the free text ends at the last separator of the next key that leaves the later keys'
+    # separators after it, in order: most often simply the last one
+    end = text.rfind(seps[free + 1], pos)
+    if end == -1:
+        return None
+    rest = after.fullmatch(text, end)
+    if rest is None:
+        limit = len(text)
+        for j in range(len(seps) - 1, free, -1):
+            limit = text.rfind(seps[j], pos, limit)
+            if limit == -1:
+                return None
+        end = limit
+        rest = after.fullmatch(text, end)
+        if rest is None:
+            return None
+    return m, (pos, end), rest
+
+
+def _split0(plan: RecordPlan, text: str) -> Split:
+    cut = _cut0(plan, text)
+    if cut is None:
+        raise ValueProblem(f"not {a(plan.spec.name)} record; expected {expected_keys(plan)}", 0)
+    before, free, after = cut
+    width = plan.width
+    vals: list[str | None] = list(before.groups())
+    starts = [before.start(g) for g in range(1, before.re.groups + 1)]
+    if free is not None:
+        vals.append(text[free[0]:free[1]])
+        starts.append(free[0])
+    extras: list[tuple[str, str, int]] = []
+    if after is not None:
+        groups = after.re.groups
+        vals += after.groups()[:-1]
+        starts += [after.start(g) for g in range(1, groups)]
+        rest, at = after.group(groups), after.start(groups)
+        if rest:
+            keys = list(_EXTRA.finditer(text, at))
+            for i, m in enumerate(keys):
+                stop_at = keys[i + 1].start() if i + 1 < len(keys) else len(text)
+                extras.append((m.group(1), text[m.end():stop_at], m.end()))
+    assert len(vals) == width
+    return Split(vals, [-1 if v is None else s for v, s in zip(vals, starts, strict=True)],
+                 extras)
 
 
 def _split1(plan: RecordPlan, text: str) -> Split:

@@ -27,7 +27,16 @@ from ..spec import (
 )
 from ..values import ValueProblem, reader, writer
 from . import fast
-from .line_tokens import LineRecord, Orphan, head, split, split_tail, tokenize
+from .line_tokens import (
+    LineRecord,
+    Orphan,
+    head,
+    split,
+    split_tail,
+    tokenize,
+    values,
+    values_function,
+)
 from .plan import MISSING, RecordPlan, build_sections, check_type, record_plan, write_value
 
 
@@ -100,25 +109,19 @@ class LineCodec:
         """The model records of a list body's tokens, in order; the first fault raises."""
         plan: RecordPlan = kinds[0]
         read = fast.values_reader(plan, tz)
-        split_ = split
+        cut = values_function(plan)
         for event in events:
             if isinstance(event, Orphan):
                 self._orphan(event, kinds, call)
-            try:
-                values = split_(plan, event.text).values
-            except ValueProblem:
-                values = None
-            record = None if values is None else read(values)
+            raw = cut(event.text)
+            record = None if raw is None else read(raw)
             yield record if record is not None else self._record(event, call)
 
     def read_text(self, plan: RecordPlan, text: str) -> Any:
         """One record's text read by the generated converters, or None where they (or the
         split) decline and :meth:`_record` must decide."""
-        try:
-            values = split(plan, text).values
-        except ValueProblem:
-            return None
-        return fast.values_reader(plan, plan.tz)(values)
+        raw = values(plan, text)
+        return None if raw is None else fast.values_reader(plan, plan.tz)(raw)
 
     def _expect(self, chunk: LineRecord, plan: RecordPlan, call: CallSpec) -> bool:
         if chunk.kind is not plan:
