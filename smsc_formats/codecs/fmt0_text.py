@@ -26,7 +26,7 @@ class TextDialect:
 
     fmt = 0
 
-    def head(self, plan: RecordPlan) -> Callable[[str], bool]:
+    def head(self, plan: RecordPlan) -> Callable[[str], object]:
         return line_tokens.head(plan, 0)
 
     def join(self, plan: RecordPlan, raw: Sequence[str | None]) -> str:

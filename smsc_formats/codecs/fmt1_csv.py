@@ -27,7 +27,7 @@ class CsvDialect:
 
     fmt = 1
 
-    def head(self, plan: RecordPlan) -> Callable[[str], bool]:
+    def head(self, plan: RecordPlan) -> Callable[[str], object]:
         return line_tokens.head(plan, 1)
 
     def head_pattern(self, plan: RecordPlan) -> str:

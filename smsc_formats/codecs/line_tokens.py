@@ -26,7 +26,6 @@ Rules (``decisions.md``, "Free text in fmt=0 and fmt=1"):
 from __future__ import annotations
 
 import re
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -37,7 +36,8 @@ from ..spec import Field, Form, Kind
 from ..values import SHAPES, ValueProblem
 from .plan import RecordPlan
 
-HeadTest = Callable[[str], bool]
+HeadTest = Callable[[str], object]
+"""A head test: truthy when the line begins a record."""
 Kind_ = RecordPlan | Field
 """What a record is: a plan, or the sectioned body's tail field (``mail``)."""
 
@@ -111,25 +111,26 @@ def head_pattern(plan: RecordPlan) -> str:
     return ",".join(_shape(plan, i) for i in range(free)) + ("," if free else "")
 
 
+def _starts(prefix: str) -> HeadTest:
+    return re.compile(re.escape(prefix)).match  # a C call per line, not a Python frame
+
+
 @cache
 def head(kind: Kind_, fmt: int) -> HeadTest:
     """A test: does this physical line begin a record of ``kind`` in ``fmt``?"""
     if isinstance(kind, Field):  # the sectioned body's tail line
         if fmt == 0:
-            prefix = kind.name + " = "
-            return lambda line: line.startswith(prefix)
+            return _starts(kind.name + " = ")
         return lambda line: "," not in line and line != ""
     plan = kind
     if fmt == 0:
-        prefix = plan.slots[0].slot.wire + " = "
-        return lambda line: line.startswith(prefix)
+        return _starts(plan.slots[0].slot.wire + " = ")
     width = plan.width
     if plan.free is None:
         return lambda line: line.count(",") == width - 1
     if not plan.spec.multiline:
         return lambda line: line.count(",") >= width - 1
-    match = re.compile(head_pattern(plan)).match
-    return lambda line: match(line) is not None
+    return re.compile(head_pattern(plan)).match
 
 
 # -- the tokenizer -----------------------------------------------------------------------------
@@ -153,7 +154,7 @@ class LineTokenizer:
         self._blank = 0  # empty lines held back (dropped if they end the body)
         self._current: LineRecord | None = None
         self._multiline = False
-        self._out: deque[LineRecord | Orphan] = deque()
+        self._out: list[LineRecord | Orphan] = []
         self._stopped = False
         self._closed = False
 
@@ -196,48 +197,67 @@ class LineTokenizer:
     def events(self) -> Iterator[LineRecord | Orphan]:
         """The records (then at most one orphan) completed since the last call."""
         out = self._out
-        while out:
-            yield out.popleft()
+        if not out:
+            return iter(())
+        self._out = []
+        return iter(out)
 
     def _lines(self, lines: list[str]) -> None:
         heads = self._heads
+        single = heads[0][1] if len(heads) == 1 else None
+        only = heads[0][0]
+        only_multiline = isinstance(only, RecordPlan) and only.spec.multiline
         out = self._out
+        append = out.append
         number = self._number
+        current = self._current
+        multiline = self._multiline
+        blank = self._blank
         for line in lines:
             number += 1
             if not line:
-                self._blank += 1
+                blank += 1
                 continue
-            if self._blank:
-                if self._multiline:
-                    assert self._current is not None
-                    self._current.lines.extend([""] * self._blank)
-                self._blank = 0
-            for kind, test in heads:
-                if test(line):
-                    if self._current is not None:
-                        out.append(self._current)
-                    self._current = LineRecord(kind, number, [line])
-                    self._multiline = isinstance(kind, RecordPlan) and kind.spec.multiline
-                    break
-            else:
-                if self._multiline:
-                    assert self._current is not None
-                    self._current.lines.append(line)
-                elif not line.strip():
+            if blank:
+                if multiline:
+                    assert current is not None
+                    current.lines.extend([""] * blank)
+                blank = 0
+            if single is not None:
+                if single(line):
+                    if current is not None:
+                        append(current)
+                    current = LineRecord(only, number, [line])
+                    multiline = only_multiline
                     continue
-                elif self._lenient:
-                    if self._current is not None:
-                        out.append(self._current)
-                    self._current = LineRecord(None, number, [line])
-                else:
-                    if self._current is not None:
-                        out.append(self._current)
-                    self._current = None
-                    out.append(Orphan(number, line))
-                    self._stopped = True
-                    break
+                kind = None
+            else:
+                kind = next((k for k, test in heads if test(line)), None)
+            if kind is not None:
+                if current is not None:
+                    append(current)
+                current = LineRecord(kind, number, [line])
+                multiline = isinstance(kind, RecordPlan) and kind.spec.multiline
+            elif multiline:
+                assert current is not None
+                current.lines.append(line)
+            elif not line.strip():
+                continue
+            elif self._lenient:
+                if current is not None:
+                    append(current)
+                current = LineRecord(None, number, [line])
+            else:
+                if current is not None:
+                    append(current)
+                current = None
+                append(Orphan(number, line))
+                self._stopped = True
+                break
         self._number = number
+        self._current = current
+        self._multiline = multiline
+        self._blank = blank
 
 
 def tokenize(text: str, kinds: Sequence[Kind_], fmt: int, *,
@@ -303,13 +323,29 @@ def values_function(plan: RecordPlan) -> Callable[[str], Sequence[str | None] | 
     next_sep = None if plan.free is None or fullmatch is None else _separators(plan)[
         plan.free + 1]
 
+    whole: Callable[[str], re.Match[str] | None] | None = None
+    message = 0
+    if next_sep is not None and after_pattern is not None and plan.free is not None:
+        # one pattern for the usual record: the free text up to the *first* separator of the
+        # next key, taken only when that is also the last one (so the same as the rule above)
+        whole = re.compile(before_match.pattern + _value([plan.slots[plan.free + 1].slot.wire])
+                           + after_pattern.pattern, re.DOTALL).fullmatch
+        message = before_match.groups + 1
+
     def values0(text: str) -> Sequence[str | None] | None:
+        if whole is not None:
+            w = whole(text)
+            if w is not None and text.rfind(next_sep) == w.end(message):  # type: ignore[arg-type]
+                got: tuple[str | None, ...] = w.groups()
+                if "\n" in text and (breaks(got[:-1]) or "\n" in got[-1]):  # type: ignore[operator]
+                    return None
+                return got[:-1]
         m = match(text)
         if m is None:
             return None
         rest: re.Match[str] | None = None
         if last_free:
-            got: tuple[str | None, ...] = (*m.groups(), text[m.end():])
+            got = (*m.groups(), text[m.end():])
         elif next_sep is None:  # no free text: the last field after the pattern
             assert fullmatch is not None
             rest = fullmatch(text, m.end())

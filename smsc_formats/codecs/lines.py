@@ -46,7 +46,7 @@ class Dialect(Protocol):
 
     fmt: int
 
-    def head(self, plan: RecordPlan) -> Callable[[str], bool]:
+    def head(self, plan: RecordPlan) -> Callable[[str], object]:
         """A test: does this physical line begin a record of ``plan``? (``line_tokens.head``)"""
 
     def join(self, plan: RecordPlan, raw: Sequence[str | None]) -> str:
@@ -113,7 +113,8 @@ class LineCodec:
         for event in events:
             if isinstance(event, Orphan):
                 self._orphan(event, kinds, call)
-            raw = cut(event.text)
+            lines = event.lines
+            raw = cut(lines[0] if len(lines) == 1 else "\n".join(lines))
             record = None if raw is None else read(raw)
             yield record if record is not None else self._record(event, call)
 
