@@ -221,7 +221,7 @@ def _guess(body: str, kinds: list[tuple[str, RecordPlan | Field]],
            fmt: int) -> RecordPlan | Field:
     """The documented record a line that matches no record head most resembles."""
     if fmt == 0:
-        keys = {t.key for t in line_tokens.items(line_tokens.LineRecord(None, 1, [body]),
+        keys = {t.key for t in line_tokens.items(line_tokens.LineRecord(None, 1, body),
                                                  None, 0)[0]}
 
         def score(kind: RecordPlan | Field) -> int:

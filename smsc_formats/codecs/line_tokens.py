@@ -59,17 +59,13 @@ class Token:
 
 @dataclass(slots=True)
 class LineRecord:
-    """One record's physical lines, and which kind of record its head says it is."""
+    """One record as written: which kind of record its head says it is, the physical line it
+    begins on, and its text (its physical lines joined by ``\\n``)."""
 
     kind: Any
     """A RecordPlan, the tail Field, or None (lenient mode: the line begins no record)."""
     line: int
-    lines: list[str]
-
-    @property
-    def text(self) -> str:
-        lines = self.lines
-        return lines[0] if len(lines) == 1 else "\n".join(lines)
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +149,7 @@ class LineTokenizer:
         self._crlf: bool | None = None
         self._blank = 0  # empty lines held back (dropped if they end the body)
         self._current: LineRecord | None = None
+        self._more: list[str] = []
         self._multiline = False
         self._out: list[LineRecord | Orphan] = []
         self._stopped = False
@@ -190,8 +187,11 @@ class LineTokenizer:
             last = "".join(self._pieces)
             self._pieces = []
             self._lines([last])
-        if self._current is not None and not self._stopped:
-            self._out.append(self._current)
+        current = self._current
+        if current is not None and not self._stopped:
+            if self._more:
+                current.text = "\n".join([current.text, *self._more])
+            self._out.append(current)
             self._current = None
 
     def events(self) -> Iterator[LineRecord | Orphan]:
@@ -207,10 +207,10 @@ class LineTokenizer:
         single = heads[0][1] if len(heads) == 1 else None
         only = heads[0][0]
         only_multiline = isinstance(only, RecordPlan) and only.spec.multiline
-        out = self._out
-        append = out.append
+        append = self._out.append
         number = self._number
         current = self._current
+        more = self._more  # the continuation lines of current
         multiline = self._multiline
         blank = self._blank
         for line in lines:
@@ -220,42 +220,38 @@ class LineTokenizer:
                 continue
             if blank:
                 if multiline:
-                    assert current is not None
-                    current.lines.extend([""] * blank)
+                    more.extend([""] * blank)
                 blank = 0
             if single is not None:
-                if single(line):
-                    if current is not None:
-                        append(current)
-                    current = LineRecord(only, number, [line])
-                    multiline = only_multiline
-                    continue
-                kind = None
+                kind = only if single(line) else None
             else:
                 kind = next((k for k, test in heads if test(line)), None)
-            if kind is not None:
-                if current is not None:
-                    append(current)
-                current = LineRecord(kind, number, [line])
-                multiline = isinstance(kind, RecordPlan) and kind.spec.multiline
-            elif multiline:
-                assert current is not None
-                current.lines.append(line)
-            elif not line.strip():
-                continue
-            elif self._lenient:
-                if current is not None:
-                    append(current)
-                current = LineRecord(None, number, [line])
-            else:
-                if current is not None:
-                    append(current)
+            if kind is None:
+                if multiline:
+                    more.append(line)
+                    continue
+                if not line.strip():
+                    continue
+            if current is not None:
+                if more:
+                    current.text = "\n".join([current.text, *more])
+                    more = []
+                append(current)
                 current = None
+            if kind is not None:
+                current = LineRecord(kind, number, line)
+                multiline = only_multiline if kind is only else (
+                    isinstance(kind, RecordPlan) and kind.spec.multiline)
+            elif self._lenient:
+                current = LineRecord(None, number, line)
+                multiline = False
+            else:
                 append(Orphan(number, line))
                 self._stopped = True
                 break
         self._number = number
         self._current = current
+        self._more = more
         self._multiline = multiline
         self._blank = blank
 
@@ -328,18 +324,17 @@ def values_function(plan: RecordPlan) -> Callable[[str], Sequence[str | None] | 
     if next_sep is not None and after_pattern is not None and plan.free is not None:
         # one pattern for the usual record: the free text up to the *first* separator of the
         # next key, taken only when that is also the last one (so the same as the rule above)
+        assert after_pattern.pattern.endswith("(.*)")
         whole = re.compile(before_match.pattern + _value([plan.slots[plan.free + 1].slot.wire])
-                           + after_pattern.pattern, re.DOTALL).fullmatch
+                           + after_pattern.pattern[:-4] + "(?:.*)", re.DOTALL).fullmatch
         message = before_match.groups + 1
 
     def values0(text: str) -> Sequence[str | None] | None:
-        if whole is not None:
+        if whole is not None and "\n" not in text:
             w = whole(text)
             if w is not None and text.rfind(next_sep) == w.end(message):  # type: ignore[arg-type]
-                got: tuple[str | None, ...] = w.groups()
-                if "\n" in text and (breaks(got[:-1]) or "\n" in got[-1]):  # type: ignore[operator]
-                    return None
-                return got[:-1]
+                return w.groups()
+        got: tuple[str | None, ...]
         m = match(text)
         if m is None:
             return None

@@ -113,8 +113,7 @@ class LineCodec:
         for event in events:
             if isinstance(event, Orphan):
                 self._orphan(event, kinds, call)
-            lines = event.lines
-            raw = cut(lines[0] if len(lines) == 1 else "\n".join(lines))
+            raw = cut(event.text)
             record = None if raw is None else read(raw)
             yield record if record is not None else self._record(event, call)
 
@@ -190,7 +189,7 @@ class LineCodec:
         if len(plans) != 1:
             return
         try:
-            self._record(LineRecord(plans[0], number, [line]), call)
+            self._record(LineRecord(plans[0], number, line), call)
         except ParseError as exc:
             if exc.path is not None:
                 raise
