@@ -17,8 +17,10 @@ Decisions:
 * Only calls whose body is a list (``ListBody`` in the spec) stream; others raise ParseError.
 * An **error body** raises :class:`~smsc_formats.SmscApiError` (the :class:`ApiError` is its
   ``.error``), as :func:`smsc_formats.unwrap` does: the iterator yields records only.
+* fmt=0 and fmt=1 are read by the same incremental tokenizer as ``parse`` (``line_tokens``),
+  fed piece by piece, so any chunking gives the same records and errors.
 * Short bodies (under 4 KiB), and bodies that do not begin like a list of the call's records
-  (an error shape, another root element, a JSON object, a CRLF body), are read whole and given
+  (an error shape, another root element, a JSON object), are read whole and given
   to ``parse``, so detection, error shapes and messages are exactly ``parse``'s.
 * Charset: the caller's ``charset``; else the XML declaration; else UTF-8 if the first 4 KiB
   are UTF-8 and windows-1251 otherwise (``parse`` can check the whole body; a stream cannot, so
@@ -39,9 +41,9 @@ from lxml import etree
 
 from .api import call_spec, parse
 from .charset import canonical_name, declared_charset, detect_format
-from .codecs import CODECS, fast, fmt2_xml
+from .codecs import CODECS, fast, fmt2_xml, line_tokens
 from .codecs.lines import LineCodec
-from .codecs.plan import record_plan
+from .codecs.plan import RecordPlan, record_plan
 from .errors import ParseError
 from .model import ApiError, Record, SmscApiError
 from .spec import CallSpec, ListBody
@@ -228,36 +230,27 @@ def _whole(head: bytes, chunks: Iterator[bytes], spec: CallSpec, fmt: int | None
 
 def _lines(first: str, pieces: Iterator[str], spec: CallSpec, fmt: int,
            tz: tzinfo) -> Iterator[Any]:
+    """The line tokenizer fed piece by piece, its records read as ``parse`` reads them."""
     codec = CODECS[fmt]
     assert isinstance(codec, LineCodec)
     assert isinstance(spec.body, ListBody)
     plan = record_plan(spec.body.record, fmt, tz)
-    line = first.split("\n", 1)[0]
-    if line.endswith("\r") or not codec.dialect.head(plan)(line):
-        yield _WHOLE  # CRLF, an error line, or not this call's records
+    line = first.lstrip("\r\n").split("\n", 1)[0].removesuffix("\r")
+    if not line_tokens.head(plan, fmt)(line):
+        yield _WHOLE  # an error line, or not this call's records
         return
     yield _GO
-    for chunk in codec.group(_physical_lines(first, pieces), [plan], spec):
-        yield codec.read_chunk(chunk, spec, tz)
+    yield from codec.records(_line_events(first, pieces, plan, fmt), [plan], spec, tz)
 
 
-def _physical_lines(first: str, pieces: Iterator[str]) -> Iterator[str]:
-    """The lines of the body, without the trailing line breaks ``normalise`` drops."""
-    blank = 0
-    rest = ""
+def _line_events(first: str, pieces: Iterator[str], plan: RecordPlan,
+                 fmt: int) -> Iterator[line_tokens.LineRecord | line_tokens.Orphan]:
+    tokenizer = line_tokens.LineTokenizer([plan], fmt)
     for piece in _chain(first, pieces):
-        rest += piece
-        *lines, rest = rest.split("\n")
-        for line in lines:
-            if line:
-                yield from [""] * blank
-                blank = 0
-                yield line
-            else:
-                blank += 1
-    if rest:
-        yield from [""] * blank
-        yield rest
+        tokenizer.feed(piece)
+        yield from tokenizer.events()
+    tokenizer.close()
+    yield from tokenizer.events()
 
 
 # -- fmt=2 -------------------------------------------------------------------------------------

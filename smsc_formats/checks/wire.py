@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..api import call_spec, match_error
-from ..codecs import fmt1_csv, fmt2_xml
+from ..codecs import fmt2_xml, line_tokens
 from ..codecs.plan import RecordPlan, record_plan
 from ..errors import ParseError
 from ..model import ApiError
@@ -35,7 +35,6 @@ from ..spec import (
     Slot,
 )
 
-_KEY = re.compile(r"(?:\A|, )([A-Za-z_][A-Za-z0-9_]*) = ")
 _ERROR_KEYS = {2: ("error", "error_code"), 3: ("error", "error_code")}
 
 
@@ -178,12 +177,6 @@ def view(text: str, *, call: str, fmt: int) -> View:
 # -- fmt=0 and fmt=1 ---------------------------------------------------------------------------
 
 
-def _normalise(text: str) -> str:
-    if "\r\n" in text and text.count("\n") == text.count("\r\n"):
-        text = text.replace("\r\n", "\n")
-    return text.rstrip("\n")
-
-
 def _line_kinds(spec: CallSpec, fmt: int) -> list[tuple[str, RecordPlan | Field]]:
     body = spec.body
     if isinstance(body, ListBody):
@@ -198,56 +191,38 @@ def _line_kinds(spec: CallSpec, fmt: int) -> list[tuple[str, RecordPlan | Field]
     return out
 
 
-def _is_head(kind: RecordPlan | Field, line: str, fmt: int) -> bool:
-    if fmt == 0:
-        first = kind.slots[0].slot.wire if isinstance(kind, RecordPlan) else kind.name
-        return line.startswith(first + " = ")
-    dialect = fmt1_csv.CsvDialect()
-    if isinstance(kind, RecordPlan):
-        return dialect.head(kind)(line)
-    return dialect.tail_head(kind)(line)
-
-
 def _line_view(text: str, spec: CallSpec, fmt: int) -> View:
+    """The line tokenizer's records and items, without converting a value."""
     kinds = _line_kinds(spec, fmt)
-    chunks: list[tuple[int, list[str], tuple[str, RecordPlan | Field] | None]] = []
-    text = _normalise(text)
-    for number, line in enumerate(text.split("\n") if text else [], 1):
-        kind = next((k for k in kinds if _is_head(k[1], line, fmt)), None)
-        current = chunks[-1][2] if chunks else None
-        continues = (current is not None and isinstance(current[1], RecordPlan)
-                     and current[1].spec.multiline)
-        if kind is None and chunks and (continues or not line.strip()):
-            chunks[-1][1].append(line)
-            continue
-        chunks.append((number, [line], kind))
+    groups = {id(kind): group for group, kind in kinds}
     records = []
     counters: dict[str, int] = {}
-    for number, lines, kind in chunks:
-        body = "\n".join(lines)
-        guessed = kind is None
-        if kind is None:
-            kind = _guess(body, kinds, fmt)
-        group, what = kind
+    for event in line_tokens.tokenize(text, [k for _, k in kinds], fmt, lenient=True):
+        assert isinstance(event, line_tokens.LineRecord)
+        body = event.text
+        guessed = event.kind is None
+        what = _guess(body, kinds, fmt) if guessed else event.kind
+        group = groups[id(what)]
         index = counters.get(group, 0)
         counters[group] = index + 1
         path = group[:-2] + f"[{index}]" if group.endswith("[]") else group
+        tokens, columns = line_tokens.items(event, what, fmt)
+        items = tuple(Item(t.key, t.raw) for t in tokens)
         if isinstance(what, Field):
-            items = _tail_items(body, what, fmt)
-            records.append(RawRecord(group, path, items, None, number, text=body,
+            records.append(RawRecord(group, path, items, None, event.line, text=body,
                                      guessed=guessed))
             continue
-        items, columns = (_text_items(body, what) if fmt == 0 else _csv_items(body, what))
-        records.append(RawRecord(group, path, items, what.spec, number, columns=columns,
+        records.append(RawRecord(group, path, items, what.spec, event.line, columns=columns,
                                  text=body, guessed=guessed))
     return View(spec.name, fmt, tuple(records))
 
 
 def _guess(body: str, kinds: list[tuple[str, RecordPlan | Field]],
-           fmt: int) -> tuple[str, RecordPlan | Field]:
+           fmt: int) -> RecordPlan | Field:
     """The documented record a line that matches no record head most resembles."""
     if fmt == 0:
-        keys = set(_KEY.findall(body))
+        keys = {t.key for t in line_tokens.items(line_tokens.LineRecord(None, 1, body),
+                                                 None, 0)[0]}
 
         def score(kind: RecordPlan | Field) -> int:
             wires = ({s.slot.wire for s in kind.slots} if isinstance(kind, RecordPlan)
@@ -259,63 +234,7 @@ def _guess(body: str, kinds: list[tuple[str, RecordPlan | Field]],
         def score(kind: RecordPlan | Field) -> int:
             return -abs((kind.width if isinstance(kind, RecordPlan) else 1) - count)
 
-    return max(kinds, key=lambda k: score(k[1]))
-
-
-def _tail_items(body: str, tail: Field, fmt: int) -> tuple[Item, ...]:
-    if fmt == 0:
-        tokens = _tokens(body)
-        return tuple(Item(k, v) for k, v in tokens) or (Item("#1", body),)
-    return (Item(tail.name, body),)
-
-
-def _tokens(body: str) -> list[tuple[str, str]]:
-    found = list(_KEY.finditer(body))
-    out = []
-    for i, m in enumerate(found):
-        end = found[i + 1].start() if i + 1 < len(found) else len(body)
-        out.append((m.group(1), body[m.end():end]))
-    return out
-
-
-def _text_items(body: str, plan: RecordPlan) -> tuple[tuple[Item, ...], None]:
-    tokens = _tokens(body)
-    if _KEY.match(body) is None:
-        cut = _KEY.search(body)
-        tokens.insert(0, ("#1", body if cut is None else body[:cut.start()]))
-    free = plan.free
-    keys = [k for k, _ in tokens]
-    wire = None if free is None else plan.slots[free].slot.wire
-    if wire is not None and wire in keys:
-        # The free text ends where the longest run of distinct keys, none of them seen before
-        # the free text, begins: so a message may hold ", x = " and a key may be added after.
-        start = keys.index(wire)
-        before = set(keys[:start + 1])
-        stop = start + 1
-        while stop < len(keys):
-            rest = keys[stop:]
-            if len(set(rest)) == len(rest) and not before & set(rest):
-                break
-            stop += 1
-        merged = ", ".join(f"{k} = {v}" if i else v
-                           for i, (k, v) in enumerate(tokens[start:stop]))
-        tokens[start:stop] = [(wire, merged)]
-    return tuple(Item(k, v) for k, v in tokens), None
-
-
-def _csv_items(body: str, plan: RecordPlan) -> tuple[tuple[Item, ...], int]:
-    width, free = plan.width, plan.free
-    values = body.split(",")
-    columns = len(values)
-    if free is not None and columns > width:
-        after = width - free - 1
-        head = values[:free]
-        tail = values[len(values) - after:] if after else []
-        middle = ",".join(values[free:len(values) - after])
-        values = [*head, middle, *tail]
-    names = [sp.slot.wire for sp in plan.slots]
-    items = tuple(Item(names[i] if i < width else f"#{i + 1}", v) for i, v in enumerate(values))
-    return items, columns
+    return max((k for _, k in kinds), key=score)
 
 
 # -- fmt=2 ------------------------------------------------------------------------------------

@@ -253,29 +253,10 @@ def _compile(lines: list[str], ns: dict[str, Any], name: str,
 
 
 @cache
-def groups_reader(plan: RecordPlan, pattern: re.Pattern[str], tz: tzinfo) -> Reader:
-    """For fmt=0/1: a record's text, matched by ``pattern`` (one group per slot in order)."""
-    if pattern.groups != len(plan.slots):
-        return declined
-    source = _Source(["m = _match(text)", "if m is None: return None", "g = m.groups()"],
-                     lambda k, sp, required: f"g[{k}]")
-    return _reader(plan, tz, "text", source, {"_match": pattern.fullmatch})
-
-
-@cache
-def split_reader(plan: RecordPlan, tz: tzinfo) -> Reader:
-    """For fmt=1: a record's text, split on commas as the official clients (and
-    ``CsvDialect.split``) do: the free text keeps the surplus commas."""
-    width, free = plan.width, plan.free
-    if free is None:
-        head = ["g = text.split(',')"]
-    else:
-        head = [f"g = text.split(',', {free})"]
-        if width - free - 1:
-            head.append(f"if len(g) == {free + 1}: g[{free}:] = g[{free}].rsplit(',', "
-                        f"{width - free - 1})")
-    head.append(f"if len(g) != {width}: return None")
-    return _reader(plan, tz, "text", _Source(head, lambda k, sp, required: f"g[{k}]"), {})
+def values_reader(plan: RecordPlan, tz: tzinfo) -> Reader:
+    """For fmt=0/1: one record's raw values, one per slot in order (None: absent), as the
+    line tokenizer (``line_tokens.split``) cuts them. Only converts: it reads no syntax."""
+    return _reader(plan, tz, "g", _Source([], lambda k, sp, required: f"g[{k}]"), {})
 
 
 @cache
@@ -543,6 +524,5 @@ def json_writer(plan: RecordPlan) -> Writer:
     return _writer(plan, assemble, extra={"_quote": encode_basestring})
 
 
-__all__ = ["JsonRecords", "declined", "encode_basestring", "groups_reader", "json_reader",
-           "json_records", "json_writer",
-           "line_writer", "split_reader", "xml_reader", "xml_writer"]
+__all__ = ["JsonRecords", "declined", "encode_basestring", "json_reader", "json_records",
+           "json_writer", "line_writer", "values_reader", "xml_reader", "xml_writer"]

@@ -1,18 +1,17 @@
 """The line-oriented engine that fmt=0 (``key = value``) and fmt=1 (CSV) share.
 
 Both formats write one record per line, let one free-text field absorb separators, and let only
-``message`` continue over several physical lines. What differs is how a line is recognised as a
-record's head, and how a record's text is split into its slot values; each format supplies that
-as a :class:`Dialect`. Everything else (grouping lines into records, classifying records into
-the body's shape, positions in errors) lives here once.
+``message`` continue over several physical lines. The syntax (record heads, grouping lines into
+records, splitting a record into its values) is :mod:`.line_tokens`' alone; this module turns its
+records into the body's shape with the spec's converters (the generated ones in ``fast`` first,
+the reference ones where those decline), and writes bodies back through each :class:`Dialect`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import tzinfo
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from ..errors import EmitError, ParseError, a, clip, position
 from ..model import ApiError, Price
@@ -28,35 +27,30 @@ from ..spec import (
 )
 from ..values import ValueProblem, reader, writer
 from . import fast
+from .line_tokens import (
+    LineRecord,
+    Orphan,
+    head,
+    split,
+    split_tail,
+    tokenize,
+    values,
+    values_function,
+)
 from .plan import MISSING, RecordPlan, build_sections, check_type, record_plan, write_value
 
 
 class Dialect(Protocol):
-    """What fmt=0 and fmt=1 each tell the engine."""
+    """What fmt=0 and fmt=1 each tell the engine beyond the syntax (``line_tokens`` has that):
+    how records, the tail and errors are written, and how a whole body spells an error."""
 
     fmt: int
 
-    def head(self, plan: RecordPlan) -> Callable[[str], bool]:
-        """A test: does this physical line begin a record of ``plan``?"""
-
-    def head_pattern(self, plan: RecordPlan) -> str:
-        """The pattern a line that begins a record of ``plan`` starts with (multiline plans)."""
-
-    def reader(self, plan: RecordPlan) -> Callable[[str], Any]:
-        """The generated reader of one record's text (see ``fast``): the model value, or None
-        where the reference :meth:`split` and converters must decide."""
-
-    def split(self, plan: RecordPlan, text: str) -> list[tuple[str | None, int]]:
-        """One record's text as per-slot raw values (None: absent) with their offsets."""
+    def head(self, plan: RecordPlan) -> Callable[[str], object]:
+        """A test: does this physical line begin a record of ``plan``? (``line_tokens.head``)"""
 
     def join(self, plan: RecordPlan, raw: Sequence[str | None]) -> str:
         """One record's line from per-slot raw values (None: absent)."""
-
-    def tail_head(self, tail: Field) -> Callable[[str], bool]:
-        """A test: is this line the sectioned body's tail (``mail``)?"""
-
-    def tail_split(self, tail: Field, text: str) -> tuple[str, int]:
-        """The tail line's raw value and its offset."""
 
     def tail_join(self, tail: Field, raw: str) -> str:
         """The tail line from its raw value."""
@@ -68,23 +62,15 @@ class Dialect(Protocol):
         """An error in this format's shape."""
 
 
-@dataclass(slots=True)
-class _Chunk:
-    """One record's text: which kind of record, and where it starts."""
-
-    kind: Any
-    """A RecordPlan, or a Field for the tail."""
-    line: int
-    lines: list[str]
+_Chunk = LineRecord
+"""One record's lines (the tokenizer's record)."""
 
 
 def normalise(text: str) -> str:
-    """Accept ``\\r\\n`` bodies and a trailing newline (decisions.md: be liberal).
-
-    ``\\r\\n`` is folded only when every line break in the body is ``\\r\\n``, so a ``\\r`` inside
-    a message of an ``\\n`` body is kept verbatim.
-    """
-    if "\r\n" in text and text.count("\n") == text.count("\r\n"):
+    """A whole body's text with ``\\r\\n`` folded and trailing line breaks dropped, as the
+    tokenizer reads it (see ``line_tokens``: the first line break decides)."""
+    first = text.find("\n")
+    if first > 0 and text[first - 1] == "\r":
         text = text.replace("\r\n", "\n")
     return text.rstrip("\n")
 
@@ -103,13 +89,9 @@ class LineCodec:
 
     def decode(self, text: str, call: CallSpec, tz: tzinfo) -> Any:
         body = call.body
-        text = normalise(text)
         if isinstance(body, ListBody):
             plan = record_plan(body.record, self.fmt, tz)
-            fast_records = self.read_list(text, plan, tz)
-            if fast_records is not None:
-                return fast_records
-            return [self._record(c, call) for c in self._chunks(text, [plan], call)]
+            return list(self.records(tokenize(text, [plan], self.fmt), [plan], call, tz))
         if isinstance(body, RecordBody):
             plan = record_plan(body.record, self.fmt, tz)
             return self._single(self._chunks(text, [plan], call), call, body.record)
@@ -122,60 +104,32 @@ class LineCodec:
             return [self._record(c, call) for c in chunks if self._expect(c, many, call)]
         return self._sections(text, body, call, tz)
 
-    def read_list(self, text: str, plan: RecordPlan, tz: tzinfo) -> list[Any] | None:
-        """A list body read by the generated reader, or None: then the reference code reads
-        it (and says exactly what is wrong).
+    def records(self, events: Iterable[LineRecord | Orphan], kinds: Sequence[Any],
+                call: CallSpec, tz: tzinfo) -> Iterator[Any]:
+        """The model records of a list body's tokens, in order; the first fault raises."""
+        plan: RecordPlan = kinds[0]
+        read = fast.values_reader(plan, tz)
+        cut = values_function(plan)
+        for event in events:
+            if isinstance(event, Orphan):
+                self._orphan(event, kinds, call)
+            raw = cut(event.text)
+            record = None if raw is None else read(raw)
+            yield record if record is not None else self._record(event, call)
 
-        Lines are grouped as :meth:`group` does, in one pass: a line the generated reader
-        reads alone begins a record (its leading fields have their shapes); any other line
-        begins one if the dialect's head test says so, and otherwise continues the record
-        before it (multiline plans only).
-        """
-        if not text:
-            return []
-        read = self.dialect.reader(plan)
-        head = self.dialect.head(plan)
-        multiline = plan.spec.multiline
-        out: list[Any] = []
-        group: list[str] | None = None  # the lines of a record that did not read alone
-        last = ""  # the line of out[-1] when it was read alone
-        for line in text.split("\n"):
-            record = read(line)
-            if record is not None or head(line):
-                if group is not None:
-                    grouped = read("\n".join(group))
-                    if grouped is None:
-                        return None
-                    out.append(grouped)
-                    group = None
-                if record is None:
-                    group = [line]
-                else:
-                    out.append(record)
-                    last = line
-            elif not multiline:
-                return None
-            elif group is not None:
-                group.append(line)
-            elif out:
-                out.pop()
-                group = [last, line]
-            else:
-                return None
-        if group is not None:
-            grouped = read("\n".join(group))
-            if grouped is None:
-                return None
-            out.append(grouped)
-        return out
+    def read_text(self, plan: RecordPlan, text: str) -> Any:
+        """One record's text read by the generated converters, or None where they (or the
+        split) decline and :meth:`_record` must decide."""
+        raw = values(plan, text)
+        return None if raw is None else fast.values_reader(plan, plan.tz)(raw)
 
-    def _expect(self, chunk: _Chunk, plan: RecordPlan, call: CallSpec) -> bool:
+    def _expect(self, chunk: LineRecord, plan: RecordPlan, call: CallSpec) -> bool:
         if chunk.kind is not plan:
             raise ParseError(f"{a(chunk.kind.spec.name)} record among {plan.spec.name} records",
                              call=call.name, fmt=self.fmt, line=chunk.line, col=1)
         return True
 
-    def _single(self, chunks: Iterator[_Chunk], call: CallSpec, spec: RecordSpec) -> Any:
+    def _single(self, chunks: Iterator[LineRecord], call: CallSpec, spec: RecordSpec) -> Any:
         first = next(chunks, None)
         if first is None:
             raise ParseError(f"empty body: expected one {spec.name}", call=call.name,
@@ -202,45 +156,28 @@ class LineCodec:
             stage = order
             if chunk.kind is body.tail:
                 stage = len(plans) + 1
-                raw, offset = self.dialect.tail_split(body.tail, chunk.lines[0])
+                got = split_tail(body.tail, chunk.text, self.fmt)
                 read = reader(body.tail.kind, Form.VALUE, tz)
-                tail = self._convert(read, raw, call, chunk, chunk.lines[0], offset,
-                                     body.tail.name)
+                tail = self._convert(read, got.values[0] or "", call, chunk, chunk.text,
+                                     got.starts[0], body.tail.name)
             else:
                 lists[order].append(self._record(chunk, call))
         return build_sections(body, lists, tail)
 
-    def _chunks(self, text: str, kinds: Sequence[Any], call: CallSpec) -> Iterator[_Chunk]:
+    def _chunks(self, text: str, kinds: Sequence[Any], call: CallSpec) -> Iterator[LineRecord]:
         """Group physical lines into records; a line that begins no record continues one."""
-        if not text:
-            return
-        yield from self.group(text.split("\n"), kinds, call)
+        for event in tokenize(text, kinds, self.fmt):
+            if isinstance(event, Orphan):
+                self._orphan(event, kinds, call)
+            yield event
 
-    def group(self, lines: Iterable[str], kinds: Sequence[Any],
-              call: CallSpec) -> Iterator[_Chunk]:
-        """Group physical lines (of a normalised body, or as they stream in) into records."""
-        heads = [(k, self.dialect.head(k) if isinstance(k, RecordPlan)
-                  else self.dialect.tail_head(k)) for k in kinds]
-        current: _Chunk | None = None
-        for number, line in enumerate(lines, 1):
-            kind = next((k for k, is_head in heads if is_head(line)), None)
-            if kind is not None:
-                if current is not None:
-                    yield current
-                current = _Chunk(kind, number, [line])
-            elif (current is not None and isinstance(current.kind, RecordPlan)
-                  and current.kind.spec.multiline):
-                current.lines.append(line)
-            elif not line.strip():
-                continue
-            else:
-                self._explain(line, number, kinds, call)
-                names = " or ".join(k.spec.name if isinstance(k, RecordPlan) else k.name
-                                    for k in kinds)
-                raise ParseError(f"line does not begin {a(names)} record: {clip(line)}",
-                                 call=call.name, fmt=self.fmt, line=number, col=1)
-        if current is not None:
-            yield current
+    def _orphan(self, orphan: Orphan, kinds: Sequence[Any], call: CallSpec) -> NoReturn:
+        line, number = orphan.text, orphan.line
+        self._explain(line, number, kinds, call)
+        names = " or ".join(k.spec.name if isinstance(k, RecordPlan) else k.name
+                            for k in kinds)
+        raise ParseError(f"line does not begin {a(names)} record: {clip(line)}",
+                         call=call.name, fmt=self.fmt, line=number, col=1)
 
     def _explain(self, line: str, number: int, kinds: Sequence[Any], call: CallSpec) -> None:
         """Raise the field-level error of a line that is not a record, when it has one.
@@ -252,28 +189,23 @@ class LineCodec:
         if len(plans) != 1:
             return
         try:
-            self._record(_Chunk(plans[0], number, [line]), call)
+            self._record(LineRecord(plans[0], number, line), call)
         except ParseError as exc:
             if exc.path is not None:
                 raise
 
-    def read_chunk(self, chunk: _Chunk, call: CallSpec, tz: tzinfo) -> Any:
-        """One grouped record: the generated reader, or the reference code where it declines."""
+    def _record(self, chunk: LineRecord, call: CallSpec) -> Any:
         plan: RecordPlan = chunk.kind
-        return self.dialect.reader(plan)("\n".join(chunk.lines)) or self._record(chunk, call)
-
-    def _record(self, chunk: _Chunk, call: CallSpec) -> Any:
-        plan: RecordPlan = chunk.kind
-        text = "\n".join(chunk.lines)
+        text = chunk.text
         try:
-            raw = self.dialect.split(plan, text)
+            got = split(plan, text)
         except ValueProblem as exc:
             offset = exc.args[1] if len(exc.args) > 1 else 0
             line, col = position(text, offset)
             raise ParseError(str(exc.args[0]), call=call.name, fmt=self.fmt,
                              line=chunk.line + line - 1, col=col) from None
         values: list[Any] = [MISSING] * len(plan.spec.fields)
-        for sp, (value, offset) in zip(plan.slots, raw, strict=True):
+        for sp, value, offset in zip(plan.slots, got.values, got.starts, strict=True):
             if value is None or (value == "" and sp.field.optional):
                 continue
             if not sp.primary and values[sp.index] is not MISSING:
@@ -283,7 +215,7 @@ class LineCodec:
         where = _at(call.name, self.fmt, chunk.line, 1)
         return plan.build(values, where)
 
-    def _convert(self, read: Callable[[str], Any], raw: str, call: CallSpec, chunk: _Chunk,
+    def _convert(self, read: Callable[[str], Any], raw: str, call: CallSpec, chunk: LineRecord,
                  text: str, offset: int, path: str) -> Any:
         try:
             return read(raw)
@@ -321,7 +253,22 @@ class LineCodec:
         if not isinstance(reply, list):
             raise EmitError(f"expected a list of {plan.spec.name}, got {type(reply).__name__}")
         write = fast.line_writer(plan)  # the reference _line only where it declines
-        return "\n".join([write(r) or self._line(r, plan) for r in reply])
+        lines = [write(r) or self._line(r, plan) for r in reply]
+        if plan.spec.multiline:
+            for line in lines:
+                if "\n" in line:
+                    self._no_heads(line, plan)
+        return "\n".join(lines)
+
+    def _no_heads(self, text: str, plan: RecordPlan) -> None:
+        """Refuse a free text whose later line would be read as a record of its own (the
+        tokenizer's head rule), so what is emitted reads back as written."""
+        is_head = head(plan, self.fmt)
+        for line in text.split("\n")[1:]:
+            if is_head(line):
+                field = plan.spec.free_text
+                raise EmitError(f"{plan.spec.name}.{field}: a line of it would begin a new "
+                                f"record in fmt={self.fmt}: {clip(line)}")
 
     def _line(self, record: Any, plan: RecordPlan) -> str:
         check_type(record, plan.spec)
@@ -339,8 +286,6 @@ class LineCodec:
                                 f"written in fmt={self.fmt} outside the message")
             raw.append(text)
         return self.dialect.join(plan, raw)
-
-
 
 def _at(call: str, fmt: int, line: int, col: int) -> Callable[[str], ParseError]:
     return lambda msg: ParseError(msg, call=call, fmt=fmt, line=line, col=col)
