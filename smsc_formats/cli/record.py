@@ -22,6 +22,10 @@ DEFAULTS_HELP = """Record fixtures from an SMSC server into a corpus folder.
 Credentials come only from the environment: SMSC_LOGIN and SMSC_PSW, or SMSC_APIKEY.
 They are never written: the login get_stat echoes is stored as `redacted-login`.
 
+Personal data: --redact phone,to_phone,message (or [tool.smsc-formats] redact = [...]) masks
+those fields in every format alike, with pseudonyms keyed by $SMSC_FORMATS_REDACT_KEY or the
+corpus's .redact-key file (keep it out of git). A body that cannot be masked is never stored.
+
 \b
 Default requests (one case each, sent in every --fmt with the same parameters):
 {table}
@@ -191,10 +195,15 @@ class _Bar:
               help="Whether the formats of one request count as identical requests for the "
                    "rate limits.")
 @click.option("--quiet", is_flag=True, help="No progress bar or notes.")
+@click.option("--redact", "redact_fields", multiple=True, metavar="FIELD,...",
+              help="Mask these fields with deterministic pseudonyms of the same shape, e.g. "
+                   "phone,to_phone,message (default: [tool.smsc-formats] redact).")
+@click.option("--before-record", "before_record", default=None, metavar="MODULE:FUNCTION",
+              help="Pass every reply through this function (Reply -> Reply) before storing.")
 def record_command(base_url: str, out: str, calls: tuple[str, ...], fmts: tuple[int, ...],
                    mode: str, charset: str, source: str | None, as_of: str | None,
                    params: tuple[str, ...], max_wait: float | None, formats_identical: bool,
-                   quiet: bool) -> None:
+                   quiet: bool, redact_fields: tuple[str, ...], before_record: str | None) -> None:
     from ..edge.http import FetchError, check_base_url
     from ..edge.ledger import Ledger, LedgerError, LedgerUnreadable, Limiter
     from ..edge.recorder import PlanError, RecordError, parse_overrides, record, source_of
@@ -212,6 +221,7 @@ def record_command(base_url: str, out: str, calls: tuple[str, ...], fmts: tuple[
     except FetchError as exc:
         fail(str(exc), 2)
     _writable_folder(out)
+    redactor = _redactor(out, redact_fields, before_record)
     bar = _Bar(quiet)
     limiter = Limiter(Ledger.default(), sleep=bar.sleep, max_wait=max_wait)
     try:
@@ -220,7 +230,8 @@ def record_command(base_url: str, out: str, calls: tuple[str, ...], fmts: tuple[
                            fmts=fmts or None, mode=mode, charset=charset,
                            source=source or source_of(base_url),
                            as_of=anchor, overrides=overrides, limiter=limiter,
-                           progress=bar.event, formats_apart=not formats_identical)
+                           progress=bar.event, formats_apart=not formats_identical,
+                           redactor=redactor)
     except KeyboardInterrupt as exc:
         bar.close()
         interrupted(exc, "the cases stored before are kept; the case in progress was not "
@@ -241,6 +252,18 @@ def record_command(base_url: str, out: str, calls: tuple[str, ...], fmts: tuple[
         if not cases:
             tail = " (existing cases are kept: --mode new or all records them again)"
         click.echo(f"recorded {len(cases)} case(s) into {out}{tail}", err=True)
+
+
+def _redactor(out: str, fields: tuple[str, ...], before_record: str | None) -> Any:
+    """The masking of personal data asked by the options or the project; a bad field name,
+    hook or configuration is a usage error (exit 2), found before any request."""
+    from ..edge.redact import redactor_for
+    from ..redact import RedactError
+
+    try:
+        return redactor_for(Path(out), list(fields), before_record)
+    except RedactError as exc:
+        fail(str(exc), 2)
 
 
 def _writable_folder(out: str) -> None:

@@ -54,6 +54,7 @@ from ..api import parse
 from ..canonical import to_canonical
 from ..errors import ParseError, RequestError
 from ..model import ApiError
+from ..redact import RedactError, Redactor
 from ..request import Credentials, build_request
 from ..spec import CALLS, FORMATS, RateLimit
 from ..values import MOSCOW
@@ -420,6 +421,7 @@ class _Run:
     now: Callable[[], str]
     formats_apart: bool = False
     backoff: tuple[float, ...] = RETRY_BACKOFF
+    redactor: Redactor | None = None
 
     def __post_init__(self) -> None:
         self.secrets = named_secrets(self.credentials)
@@ -512,10 +514,21 @@ class _Run:
                       f"{error.code}; stored as its answer", call=plan.call, case=plan.name,
                       fmt=fmt)
         body = _redact_body(plan.call, fmt, plan.charset, response.body, self.secrets)
+        body = self.masked(plan, fmt, body)
         meta = FormatMeta(BODY_FILES[fmt], http_status=response.status,
                           content_type=redact(response.content_type, self.secrets),
                           charset=plan.charset)
         return body, meta
+
+    def masked(self, plan: CasePlan, fmt: int, body: bytes) -> bytes:
+        """The body with personal data masked (``--redact``); one that cannot be masked stops
+        the recording, since an unmasked body is never stored."""
+        if self.redactor is None:
+            return body
+        try:
+            return self.redactor.body(body, call=plan.call, fmt=fmt, charset=plan.charset)
+        except RedactError as exc:
+            raise self.fail(f"{plan.name}: {exc}") from None
 
     def finish(self, plan: CasePlan, got: Mapping[int, tuple[bytes, FormatMeta]],
                out_dir: Path | None) -> Case:
@@ -523,8 +536,9 @@ class _Run:
         bodies = {f: merged[f][0] for f in sorted(merged)}
         metas = {f: merged[f][1] for f in sorted(merged)}
         verdict = redact(cross_format(plan.call, bodies, metas), self.secrets)
+        params = self.redactor.params(plan.params) if self.redactor else dict(plan.params)
         case = make_case(
-            plan.call, plan.name, bodies, metas, params=dict(plan.params),
+            plan.call, plan.name, bodies, metas, params=params,
             source=self.source, source_host=self.host, recorded_at=self.now(), cross_format=verdict)
         if verdict != "ok":
             self.tell("note", f"{plan.call}/{plan.name}: formats disagree: {verdict}",
@@ -611,7 +625,8 @@ def record(base_url: str, out_dir: Path, credentials: Credentials, *,
            overrides: Mapping[str, Mapping[str, str]] | None = None,
            limiter: Limiter | None = None, progress: Progress = _no_progress,
            timeout: float = 30.0, now: Callable[[], str] = _utc_now,
-           formats_apart: bool = False) -> list[Case]:
+           formats_apart: bool = False,
+           redactor: Redactor | None = None) -> list[Case]:
     """Record the default cases (:data:`DEFAULT_CASES`) of ``calls`` in ``fmts`` into ``out_dir``.
 
     ``mode`` is ``once``, ``new`` or ``all`` (see the module docstring); ``source`` is what
@@ -620,8 +635,9 @@ def record(base_url: str, out_dir: Path, credentials: Credentials, *,
     requests for the "identical requests" limits (the default counts them as identical, the
     cautious reading). The whole run is planned first: a foreseen wait over the limiter's
     ``max_wait`` is a :class:`RecordError` before any request. Returns the cases written.
-    Raises :class:`RecordError` when the recording cannot go on; the cases finished before are
-    written already.
+    ``redactor`` masks personal data in every body and in the stored parameters
+    (:mod:`smsc_formats.redact`). Raises :class:`RecordError` when the recording cannot go
+    on; the cases finished before are written already.
     """
     if source not in SOURCES:
         raise PlanError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
@@ -631,7 +647,7 @@ def record(base_url: str, out_dir: Path, credentials: Credentials, *,
     plans = plan_cases(out_dir, calls=calls, fmts=fmts, mode=mode, charset=charset,
                        as_of=as_of, overrides=overrides, progress=progress, secrets=secrets)
     run = _Run(base_url, credentials, limiter or Limiter(), progress, source, timeout, now,
-               formats_apart)
+               formats_apart, redactor=redactor)
     return run.run(plans, out_dir)
 
 
