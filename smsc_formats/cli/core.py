@@ -13,6 +13,7 @@ from tabulate import tabulate
 from ..api import emit, parse
 from ..canonical import from_canonical, to_canonical
 from ..charset import decode, detect_format
+from ..checks.strict import parse_strict
 from ..errors import SmscFormatsError
 from ..spec import CALLS, FORMAT_NAMES, Field, RateLimit, RecordSpec
 from .common import CALL_CHOICE, FMT_CHOICE, charset_callback, describe_error, fail, read_input
@@ -37,7 +38,8 @@ def parse_command(call: str, fmt: int | None, charset: str | None, strict: bool,
             if found is None and text.strip():
                 found = detect_format(text, call)
             click.echo(f"fmt={found} charset={used}", err=True)
-        reply = parse(body, call=call, fmt=fmt, charset=charset, strict=strict)
+        read = parse_strict if strict else parse
+        reply = read(body, call=call, fmt=fmt, charset=charset)
     except SmscFormatsError as exc:
         fail(describe_error(exc, file))
     click.echo(json.dumps(to_canonical(reply), ensure_ascii=False, indent=2))

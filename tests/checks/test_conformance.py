@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from smsc_formats import ParseError, parse
+from smsc_formats.checks import parse_strict
 from smsc_formats.checks.conformance import Finding, check_body, check_case, check_text
 
 DATA = Path(__file__).parents[1] / "data" / "valid"
@@ -228,10 +229,10 @@ def test_xml_root_element() -> None:
 
 
 def test_strict_parse_raises_on_a_finding_and_passes_a_clean_body() -> None:
-    assert parse(STAT[3], call="get_stat", fmt=3, strict=True)
+    assert parse_strict(STAT[3], call="get_stat", fmt=3) == parse(STAT[3], call="get_stat",
+                                                                  fmt=3)
     with pytest.raises(ParseError, match="documented as a JSON string"):
-        parse(STAT[3].replace('"sms": "12"', '"sms": 12'), call="get_stat", fmt=3,
-              strict=True)
+        parse_strict(STAT[3].replace('"sms": "12"', '"sms": 12'), call="get_stat", fmt=3)
 
 
 # -- the case level ----------------------------------------------------------------------------

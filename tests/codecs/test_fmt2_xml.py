@@ -18,6 +18,7 @@ from smsc_formats import (
     emit,
     parse,
 )
+from smsc_formats.checks import parse_strict
 from smsc_formats.values import MOSCOW
 
 MOMENT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=MOSCOW)
@@ -94,7 +95,7 @@ def test_the_timestamp_wins_and_strict_mode_reports_the_disagreement() -> None:
     (record,) = rows(parse(body, call="get_messages", fmt=2))
     assert record.last_date == datetime(2026, 11, 24, 13, 5, 9, tzinfo=MOSCOW)
     with pytest.raises(ParseError) as info:
-        parse(body, call="get_messages", fmt=2, strict=True)
+        parse_strict(body, call="get_messages", fmt=2)
     assert info.value.path is not None or info.value.line is not None
 
 
