@@ -141,7 +141,7 @@ def _requests_response(reply: HttpAnswer, request: Any, adapter: Any) -> Any:
     response._content_consumed = True  # type: ignore[attr-defined]
     response.url = request.url or ""
     response.request = request
-    response.connection = adapter  # type: ignore[attr-defined]
+    response.connection = adapter
     response.elapsed = timedelta(0)
     return response
 
@@ -225,7 +225,7 @@ def _patch_urllib() -> Callable[[], None]:
                                          headers, io.BytesIO(reply.body))
         answer = urllib.response.addinfourl(io.BytesIO(reply.body), headers, request.full_url,
                                             reply.status)
-        answer.msg = _reason(reply.status)
+        answer.msg = _reason(reply.status)  # type: ignore[attr-defined]
         return answer
 
     urllib.request.OpenerDirector.open = open_  # type: ignore[method-assign]
