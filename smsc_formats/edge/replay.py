@@ -211,9 +211,13 @@ class ReplayIndex:
     on both sides (say ``start end`` for a client that computes its dates from today).
     """
 
-    def __init__(self, cases: Iterable[Case], ignore: Iterable[str] = ()) -> None:
+    def __init__(self, cases: Iterable[Case], ignore: Iterable[str] = (),
+                 any_format: bool = False) -> None:
         self.cases: tuple[Case, ...] = tuple(cases)
         self.ignore: frozenset[str] = frozenset(ignore)
+        self.any_format = any_format
+        """Whether the asker serves a case in any fmt and charset (see :meth:`other_format`),
+        so that :meth:`explain` does not count them as differences."""
         self.by_request: dict[tuple[str, str, frozenset[tuple[str, str]]], list[Case]] = {}
         """The cases of each path, call and parameters (fmt and charset aside), best first."""
         self.answers: dict[Key, Answer] = {}
@@ -299,14 +303,15 @@ class ReplayIndex:
         if not pool:
             return f"{head} — no recorded case of {query.call}"
         scored = [(len(d), i, c, d) for i, c in enumerate(pool)
-                  for d in [_differences(query, c, self.ignore)]]
+                  for d in [_differences(query, c, self.ignore, self.any_format)]]
         _, _, closest, diffs = min(scored, key=lambda t: (t[0], t[1]))
         if not same_call:
             diffs = [f"call {query.call} != {closest.call}", *diffs]
         return f"{head} — closest {_label(closest)} differs: {'; '.join(diffs)}"
 
 
-def _differences(query: Query, case: Case, ignore: Iterable[str] = ()) -> list[str]:
+def _differences(query: Query, case: Case, ignore: Iterable[str] = (),
+                 any_format: bool = False) -> list[str]:
     """How ``query`` differs from what ``case`` recorded, one phrase per difference."""
     out: list[str] = []
     skip = set(ignore)
@@ -322,7 +327,9 @@ def _differences(query: Query, case: Case, ignore: Iterable[str] = ()) -> list[s
         else:
             out.append(f"{name} {query.shown(asked)} != {_show(had)}")
     meta = case.formats.get(query.fmt)
-    if meta is None:
+    if any_format:
+        pass
+    elif meta is None:
         has = ", ".join(str(f) for f in sorted(case.formats))
         out.append(f"fmt {query.fmt} not recorded (has {has})")
     elif _charset_name(meta.charset) != query.charset:

@@ -97,7 +97,7 @@ class SmscMock:
         self.hosts: frozenset[str] = frozenset(
             h.lower() for h in (*(SMSC_HOSTS if hosts is None else hosts), *extra_hosts))
         self.ignore: frozenset[str] = frozenset(ignore)
-        self.index = ReplayIndex(cases, self.ignore)
+        self.index = ReplayIndex(cases, self.ignore, any_format=True)
         self.recorder = recorder
         self.record_all = record_all
         self.requests: list[SentRequest] = []
@@ -137,7 +137,7 @@ class SmscMock:
             new = list(cases)
             names = {(c.call, c.name) for c in new}
             kept = [c for c in self.index.cases if (c.call, c.name) not in names]
-            self.index = ReplayIndex([*new, *kept], self.ignore)
+            self.index = ReplayIndex([*new, *kept], self.ignore, any_format=True)
 
     def calls(self, call: str) -> list[SentRequest]:
         """The requests of one call."""
