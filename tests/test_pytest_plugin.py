@@ -555,3 +555,52 @@ def test_block_network_switch_guards_every_test_with_the_ini_allow_list(
     result.assert_outcomes(passed=2)
     unguarded = pytester.runpytest("-p", "no:cacheprovider", "-k", "not_allowed")
     unguarded.assert_outcomes(failed=1)  # without the switch, nothing is blocked
+
+
+MORE_TESTS = '''
+import json
+
+import smsc_client as client
+
+
+def test_link(smsc_mock):
+    assert isinstance(json.loads(client.short_link(1)), dict)
+'''
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+def test_record_new_episodes_keeps_old_cases_and_all_records_again(
+        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from smsc_formats.edge.simulator import SimulatorConfig, start_simulator
+
+    monkeypatch.setenv("SMSC_LOGIN", "demo")
+    monkeypatch.setenv("SMSC_PSW", "demo-password")
+    monkeypatch.setenv("SMSC_FORMATS_LEDGER", str(tmp_path / "ledger.json"))
+    pytester.makepyfile(smsc_client=CLIENT, test_record=RECORD_TESTS)
+    log: list[str] = []
+    sim = start_simulator(SimulatorConfig(limits=False), access_log=log.append)
+    url = f"--smsc-record-base-url={sim.base_url}"
+    try:
+        pytester.runpytest("-p", "no:cacheprovider", "--smsc-record-mode=once",
+                           url).assert_outcomes(passed=3)
+        assert len(log) == 3
+        corpus = pytester.path / "fixtures"
+        before = _snapshot(corpus)
+        pytester.makepyfile(test_more=MORE_TESTS)  # an httpx.Client request, not recorded yet
+        pytester.runpytest("-p", "no:cacheprovider", "--smsc-record-mode=new_episodes",
+                           url).assert_outcomes(passed=4)
+        assert len(log) == 4
+        after = _snapshot(corpus)
+        assert {k: after[k] for k in before} == before
+        assert sorted(set(after) - set(before)) == ["get_short_link/test_link/fmt3.json",
+                                                   "get_short_link/test_link/meta.json"]
+        pytester.runpytest("-p", "no:cacheprovider", "--smsc-record-mode=all",
+                           url).assert_outcomes(passed=4)
+        assert len(log) == 8  # every request again, into the same four cases
+        assert sorted(_snapshot(corpus)) == sorted(after)
+    finally:
+        sim.shutdown()

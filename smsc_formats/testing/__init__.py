@@ -23,15 +23,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..errors import ReplayMiss
 from ._mock import SMSC_HOSTS, HttpAnswer, SentRequest, SmscMock
 
+if TYPE_CHECKING:
+    from ..edge.store import Case
+
 __all__ = ["SMSC_HOSTS", "HttpAnswer", "ReplayMiss", "SentRequest", "SmscMock", "load", "replay"]
 
 
-def load(corpus: str | Path | Iterable[Any]) -> list[Any]:
+def load(corpus: str | Path | Iterable[Case]) -> list[Case]:
     """The cases of a corpus folder (or the given cases); an unreadable corpus is a
     :class:`ReplayMiss` naming the file."""
     if not isinstance(corpus, str | Path):
@@ -45,7 +48,7 @@ def load(corpus: str | Path | Iterable[Any]) -> list[Any]:
 
 
 @contextmanager
-def replay(corpus: str | Path | Iterable[Any] = "fixtures", *,
+def replay(corpus: str | Path | Iterable[Case] = "fixtures", *,
            ignore: Iterable[str] | str = (), hosts: Iterable[str] | None = None,
            extra_hosts: Iterable[str] = ()) -> Iterator[SmscMock]:
     """Within the block, the SMSC hosts are answered in-process from ``corpus``.

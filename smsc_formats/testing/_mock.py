@@ -22,13 +22,17 @@ import threading
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..api import emit, parse
 from ..charset import SUPPORTED
 from ..errors import ReplayMiss, RequestError
-from ..model import ApiError
+from ..model import ApiError, Reply
 from ..spec import CALLS
+
+if TYPE_CHECKING:
+    from ..edge.replay import Key, Query
+    from ..edge.store import Case
 
 LOG = logging.getLogger("smsc_formats.testing")
 
@@ -39,7 +43,7 @@ SMSC_HOSTS: tuple[str, ...] = (
 )
 """The hosts of the SMSC API that the in-process replay answers for, by default."""
 
-Recorder = Callable[[Any], Any]
+Recorder = Callable[["Query"], "Case"]
 """Records the answer to a :class:`~smsc_formats.edge.replay.Query` and returns its case."""
 
 
@@ -74,7 +78,7 @@ class HttpAnswer:
 
 @dataclass
 class _Stub:
-    reply: Any
+    reply: Reply
     params: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -89,7 +93,7 @@ def _header(headers: Mapping[str, str] | Iterable[tuple[str, str]], name: str) -
 class SmscMock:
     """The SMSC hosts, answered inside the process from a corpus and per-test stubs."""
 
-    def __init__(self, cases: Iterable[Any] = (), *, hosts: Iterable[str] | None = None,
+    def __init__(self, cases: Iterable[Case] = (), *, hosts: Iterable[str] | None = None,
                  extra_hosts: Iterable[str] = (), ignore: Iterable[str] = (),
                  recorder: Recorder | None = None, record_all: bool = False) -> None:
         from ..edge.replay import ReplayIndex
@@ -105,12 +109,12 @@ class SmscMock:
         self.misses: list[str] = []
         """The message of every request that had no answer."""
         self._stubs: dict[str, list[_Stub]] = {}
-        self._recorded: set[Any] = set()
+        self._recorded: set[Key] = set()
         self._lock = threading.RLock()
 
     # -- what tests call -----------------------------------------------------------------
 
-    def stub(self, call: str, reply: Any, **params: str | int) -> None:
+    def stub(self, call: str, reply: Reply, **params: str | int) -> None:
         """Answer every request of ``call`` (with these ``params``, if given) with ``reply``.
 
         ``reply`` is any :data:`~smsc_formats.Reply` or an :class:`~smsc_formats.ApiError`; it
@@ -128,7 +132,7 @@ class SmscMock:
         with self._lock:
             self._stubs.clear()
 
-    def add_cases(self, cases: Iterable[Any]) -> None:
+    def add_cases(self, cases: Iterable[Case]) -> None:
         """Serve these cases too (a newly recorded case, say); a case of the same name is
         replaced."""
         from ..edge.replay import ReplayIndex
@@ -186,33 +190,34 @@ class SmscMock:
 
     # -- inside --------------------------------------------------------------------------
 
-    def _log(self, query: Any, method: str, parts: urllib.parse.SplitResult,
+    def _log(self, query: Query, method: str, parts: urllib.parse.SplitResult,
              served: str) -> None:
         self.requests.append(SentRequest(query.call, query.fmt, dict(query.params),
                                          query.charset, method.upper(),
                                          (parts.hostname or "").lower(), parts.path, served))
 
-    def _charset(self, query: Any) -> str:
+    def _charset(self, query: Query) -> str:
         return query.charset if query.charset in SUPPORTED else "utf-8"
 
-    def _emitted(self, reply: Any, query: Any, status: int = 200) -> HttpAnswer:
+    def _emitted(self, reply: Reply, call: str, query: Query,
+                 status: int = 200) -> HttpAnswer:
         from ..edge.replay import CONTENT_TYPES
 
         charset = self._charset(query)
         if isinstance(reply, ApiError) and query.fmt == 1:
             reply = ApiError(reply.code)  # fmt=1 carries no description
-        body = emit(reply, call=query.call, fmt=query.fmt, charset=charset)
+        body = emit(reply, call=call, fmt=query.fmt, charset=charset)
         return HttpAnswer(status, f"{CONTENT_TYPES[query.fmt]}; charset={charset}", body)
 
-    def _stubbed(self, query: Any) -> HttpAnswer | None:
+    def _stubbed(self, query: Query) -> HttpAnswer | None:
         if query.problem is not None or query.call is None:
             return None
         for stub in self._stubs.get(query.call, ()):
             if all(query.params.get(k) == v for k, v in stub.params.items()):
-                return self._emitted(stub.reply, query)
+                return self._emitted(stub.reply, query.call, query)
         return None
 
-    def _serve(self, query: Any, case: str | None) -> tuple[str, HttpAnswer]:
+    def _serve(self, query: Query, case: str | None) -> tuple[str, HttpAnswer]:
         stubbed = self._stubbed(query)
         if stubbed is not None:
             return "stub", stubbed
@@ -227,7 +232,7 @@ class SmscMock:
             return self._record(query, key)
         raise ReplayMiss(f"smsc-formats: {self.index.explain(query, case)}")
 
-    def _from_corpus(self, query: Any, case: str | None) -> tuple[str, HttpAnswer] | None:
+    def _from_corpus(self, query: Query, case: str | None) -> tuple[str, HttpAnswer] | None:
         answer = self.index.lookup(query, case)
         if answer is not None:
             LOG.info("hit %s -> %s", query.describe(), answer.case)
@@ -244,9 +249,9 @@ class SmscMock:
                   f"{meta.charset}")
         LOG.info("%s: %s (asked fmt %d charset %s)", query.describe(), served, query.fmt,
                  self._charset(query))
-        return served, self._emitted(reply, query, meta.http_status)
+        return served, self._emitted(reply, found.call, query, meta.http_status)
 
-    def _record(self, query: Any, key: Any) -> tuple[str, HttpAnswer]:
+    def _record(self, query: Query, key: Key) -> tuple[str, HttpAnswer]:
         assert self.recorder is not None
         recorded = self.recorder(query)
         self._recorded.add(key)
@@ -259,7 +264,7 @@ class SmscMock:
         return f"recorded {recorded.call}/{recorded.name}", found[1]
 
 
-def _replace_problem(query: Any, problem: str) -> Any:
+def _replace_problem(query: Query, problem: str) -> Query:
     from dataclasses import replace
 
     return replace(query, problem=problem)

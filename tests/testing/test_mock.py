@@ -18,6 +18,8 @@ import pytest
 import requests
 
 from smsc_formats import ApiError, ShortLink, parse
+from smsc_formats.edge.replay import Query
+from smsc_formats.edge.store import Case
 from smsc_formats.errors import ReplayMiss, RequestError, SmscFormatsError
 from smsc_formats.testing import SmscMock, load, replay
 
@@ -178,8 +180,8 @@ def test_a_recorder_answers_a_miss_and_its_case_is_served_after() -> None:
     cases = [c for c in load(CORPUS) if (c.call, c.name) == ("get_stat", "default")]
     asked: list[str] = []
 
-    def recorder(query: object) -> object:
-        asked.append(query.describe())  # type: ignore[attr-defined]
+    def recorder(query: Query) -> Case:
+        asked.append(query.describe())
         return cases[0]
 
     mock = SmscMock(recorder=recorder)
