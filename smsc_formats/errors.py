@@ -77,6 +77,14 @@ class RequestError(SmscFormatsError):
     """Request parameters that the documented limits reject; raised before anything is sent."""
 
 
+class ReplayMiss(SmscFormatsError):
+    """A request that an in-process replay (:mod:`smsc_formats.testing`) has no answer for.
+
+    Raised instead of answering, so that a test cannot pass on a made-up SMSC error; the
+    message names the closest recorded case and how the request differs from it.
+    """
+
+
 def position(text: str, offset: int) -> tuple[int, int]:
     """The 1-based line and column of ``offset`` in ``text``."""
     line = text.count("\n", 0, offset) + 1

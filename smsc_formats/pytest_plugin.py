@@ -8,6 +8,19 @@ Options:
   picks its rootdir (and ini file) from the path-like arguments, and a separate ``DIR``
   argument counts as one.
 - ``smsc_allow_network = true`` in the ini file: do not block the network during replay.
+- ``--smsc-record-mode=none|once|new_episodes|all`` (default ``none``: only replay), as
+  pytest-recording's ``--record-mode``: ``once`` records the requests of a test that has no
+  case of its own in the corpus yet, ``new_episodes`` records every request nothing answers,
+  ``all`` records every request again. A recorded request is stored as a case named after the
+  test (``test_balance``, then ``test_balance-2``, ...), through the recorder (same limiter,
+  ledger, redaction and atomic store as ``smsc-formats record``), with the credentials of
+  ``SMSC_LOGIN`` and ``SMSC_PSW``, or ``SMSC_APIKEY``.
+- ``--smsc-record-base-url URL`` (default ``https://smsc.ru``): where recordings are made.
+- ``smsc_match_ignore = start end cnt`` in the ini file: parameters ``smsc_mock`` leaves out of
+  the match. ``smsc_hosts = sms.example.org``: more hosts for ``smsc_mock`` to answer.
+- ``--smsc-block-network``: guard every test of the session, not only those using the smsc
+  fixtures. ``smsc_allowed_hosts = db redis 10.0.0.0/8`` in the ini file: hosts (names,
+  addresses or networks) the guard lets through.
 
 Fixtures:
 
@@ -15,6 +28,12 @@ Fixtures:
   ``http://127.0.0.1:41234``; the server starts once per session and stops at its end.
   ``smsc_replay_server`` gives the :class:`~smsc_formats.edge.replay.ReplayServer` itself.
 - ``smsc_corpus`` (session): the loaded cases, by ``"call/case"``.
+- ``smsc_mock``: the SMSC hosts answered in-process, with no socket, for ``requests``,
+  ``httpx`` (sync and async) and ``urllib.request`` (a
+  :class:`~smsc_formats.testing.SmscMock`: ``smsc_mock.stub(call, reply)``,
+  ``smsc_mock.requests``). A request it cannot answer raises
+  :class:`~smsc_formats.errors.ReplayMiss` and fails the test, even if the code under test
+  catches the exception.
 - ``smsc_case``: the parsed value of a recorded body, chosen by a marker::
 
       @pytest.mark.smsc_case("get_stat/default", fmt=3)
@@ -25,8 +44,11 @@ Fixtures:
   matching case and format. ``smsc_case_body`` gives the raw recorded bytes of the same case.
 
 No network during replay: while a test uses any of these fixtures (during its setup, call and
-teardown), opening a connection to anything but a loopback address (``127.0.0.0/8``, ``::1``,
-``localhost``) raises :class:`NetworkBlockedError`, before any DNS lookup.
+teardown; every test with ``--smsc-block-network``), a DNS lookup (``getaddrinfo``,
+``gethostbyname``), a TCP or UDP ``connect`` or a UDP ``sendto`` of anything but a loopback
+address (``127.0.0.0/8``, ``::1``, ``localhost``) or an allowed host raises
+:class:`NetworkBlockedError`, before anything is sent. The addresses an allowed name resolves
+to are allowed too. While recording, the record base URL's host is allowed.
 
 The plugin is loaded by every pytest run in an environment where smsc-formats is installed, so
 it imports nothing heavy until one of its fixtures or markers is used, and never click.
@@ -36,8 +58,10 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
+import os
+import re
 import socket
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,14 +70,19 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from .edge.replay import ReplayServer
+    from .edge.replay import Query, ReplayServer
     from .edge.store import Case
+    from .testing import SmscMock
 
 MARKER = "smsc_case"
 REPLAY_FIXTURES = frozenset({"smsc_replay_url", "smsc_replay_server", "smsc_case",
-                             "smsc_case_body"})
+                             "smsc_case_body", "smsc_mock"})
 """Fixtures during whose tests the network is blocked."""
+RECORD_MODES = ("none", "once", "new_episodes", "all")
+"""The values of ``--smsc-record-mode``, as pytest-recording's ``--record-mode``."""
+DEFAULT_RECORD_BASE_URL = "https://smsc.ru"
 _CORPUS_KEY = pytest.StashKey["dict[str, Case]"]()
+_MOCK_KEY = pytest.StashKey["SmscMock"]()
 
 
 class NetworkBlockedError(RuntimeError):
@@ -90,6 +119,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   default="fixtures")
     parser.addini("smsc_allow_network", "allow non-loopback connections during replay",
                   type="bool", default=False)
+    group.addoption("--smsc-record-mode", dest="smsc_record_mode", default="none",
+                    choices=RECORD_MODES,
+                    help="record what smsc_mock cannot answer: none (default: only replay), "
+                         "once, new_episodes or all")
+    group.addoption("--smsc-record-base-url", dest="smsc_record_base_url",
+                    default=DEFAULT_RECORD_BASE_URL, metavar="URL",
+                    help="the server recordings are made from (default https://smsc.ru)")
+    group.addoption("--smsc-block-network", dest="smsc_block_network", action="store_true",
+                    default=False,
+                    help="block non-loopback network access in every test of the session")
+    parser.addini("smsc_match_ignore", "parameters smsc_mock leaves out of the match",
+                  type="args", default=[])
+    parser.addini("smsc_allowed_hosts", "hosts, addresses or networks the network guard "
+                  "lets through", type="args", default=[])
+    parser.addini("smsc_hosts", "more hosts for smsc_mock to answer besides the SMSC ones",
+                  type="args", default=[])
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -109,14 +154,18 @@ def corpus_dir(config: pytest.Config) -> Path:
     return Path(base, str(value))
 
 
-def _corpus(config: pytest.Config) -> dict[str, Case]:
-    """The corpus, loaded once per session; a bad corpus fails with one line."""
+def _corpus(config: pytest.Config, missing_ok: bool = False) -> dict[str, Case]:
+    """The corpus, loaded once per session; a bad corpus fails with one line (a missing one,
+    with ``missing_ok`` when recording, is empty)."""
     cached = config.stash.get(_CORPUS_KEY, None)
     if cached is not None:
         return cached
     from .edge.store import StoreError, load_corpus
 
     root = corpus_dir(config)
+    if missing_ok and not root.exists():
+        config.stash[_CORPUS_KEY] = {}
+        return config.stash[_CORPUS_KEY]
     try:
         cases = {f"{c.call}/{c.name}": c for c in load_corpus(root)}
     except StoreError as exc:
@@ -225,6 +274,121 @@ def smsc_case(_smsc_case_ref: CaseRef, smsc_corpus: dict[str, Case]) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------
+# In-process replay and recording
+
+
+def _case_name(node_name: str) -> str:
+    """A case folder name for a test: ``test_x[a b]`` becomes ``test_x-a-b``."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", node_name).strip("-.") or "test"
+
+
+def _credentials() -> Any:
+    """The recording account from the environment, as ``smsc-formats record`` takes it."""
+    from .errors import ReplayMiss, RequestError
+    from .request import Credentials
+
+    login, psw, apikey = (os.environ.get(v) or None
+                          for v in ("SMSC_LOGIN", "SMSC_PSW", "SMSC_APIKEY"))
+    if not (apikey or login or psw):
+        raise ReplayMiss("smsc-formats: recording needs credentials: set SMSC_LOGIN and "
+                         "SMSC_PSW, or SMSC_APIKEY")
+    try:
+        return Credentials(login=login, psw=psw, apikey=apikey)
+    except RequestError as exc:
+        raise ReplayMiss(f"smsc-formats: recording needs credentials: {exc} (SMSC_LOGIN, "
+                         "SMSC_PSW, SMSC_APIKEY)") from None
+
+
+class _Recording:
+    """Records a request nothing answers as a case named after the test."""
+
+    def __init__(self, config: pytest.Config, test_name: str, mode: str) -> None:
+        self.config = config
+        self.base_url = str(config.getoption("smsc_record_base_url"))
+        self.prefix = _case_name(test_name)
+        self.mode = mode
+        self.mine: set[tuple[str, str]] = set()
+        self.limiter: Any = None
+
+    def _name(self, call: str) -> str:
+        cases = _corpus(self.config, missing_ok=True)
+        number = 1
+        while True:
+            name = self.prefix if number == 1 else f"{self.prefix}-{number}"
+            taken = (call, name) in self.mine or (
+                self.mode != "all" and f"{call}/{name}" in cases)
+            if not taken:
+                return name
+            number += 1
+
+    def __call__(self, query: Query) -> Case:
+        from .edge.http import host_of
+        from .edge.ledger import Ledger, Limiter
+        from .edge.recorder import RecordError, rerecord_all
+        from .edge.store import BODY_FILES, Case, FormatMeta
+        from .errors import ReplayMiss
+        from .testing._transports import passthrough
+
+        assert query.call is not None
+        credentials = _credentials()
+        name = self._name(query.call)
+        plan = Case(query.call, name, bodies={},
+                    formats={query.fmt: FormatMeta(BODY_FILES[query.fmt],
+                                                   charset=query.charset)},
+                    params=dict(query.params))
+        if self.limiter is None:
+            self.limiter = Limiter(Ledger.default())
+        try:
+            host = host_of(self.base_url).rsplit(":", 1)[0]
+        except ValueError:
+            host = ""
+        source = "simulator" if is_loopback(host) else "live"
+        root = corpus_dir(self.config)
+        with passthrough():
+            try:
+                root.mkdir(parents=True, exist_ok=True)
+                case = rerecord_all([plan], self.base_url, credentials, self.limiter,
+                                    out_dir=root, source=source)[0]
+            except (RecordError, OSError) as exc:
+                raise ReplayMiss(f"smsc-formats: recording {query.describe()} from "
+                                 f"{self.base_url} failed: {exc}") from None
+        self.mine.add((case.call, case.name))
+        _corpus(self.config, missing_ok=True)[f"{case.call}/{case.name}"] = case
+        return case
+
+
+def _has_own_cases(cases: Mapping[str, Case], test_name: str) -> bool:
+    prefix = _case_name(test_name)
+    own = re.compile(re.escape(prefix) + r"(-[0-9]+)?")
+    return any(own.fullmatch(key.partition("/")[2]) for key in cases)
+
+
+@pytest.fixture
+def smsc_mock(request: pytest.FixtureRequest) -> Iterator[SmscMock]:
+    """The SMSC hosts answered in-process from the corpus, for this test.
+
+    Stub an answer with ``smsc_mock.stub(call, reply)``; ``smsc_mock.requests`` lists what the
+    code under test sent. A request with no answer fails the test, naming the closest case.
+    """
+    from .testing import SmscMock
+    from .testing._transports import intercept
+
+    config = request.config
+    mode = str(config.getoption("smsc_record_mode"))
+    cases = _corpus(config, missing_ok=mode != "none")
+    recorder: _Recording | None = None
+    if mode in ("new_episodes", "all") or (mode == "once"
+                                           and not _has_own_cases(cases, request.node.name)):
+        recorder = _Recording(config, request.node.name, mode)
+    mock = SmscMock(list(cases.values()), extra_hosts=config.getini("smsc_hosts"),
+                    ignore=config.getini("smsc_match_ignore"), recorder=recorder,
+                    record_all=mode == "all")
+    request.node.stash[_MOCK_KEY] = mock
+    with intercept(mock):
+        yield mock
+
+
+# ---------------------------------------------------------------------------------------------
 # No network during replay
 
 
@@ -235,7 +399,7 @@ def is_loopback(host: Any) -> bool:
     if not isinstance(host, str):
         return False
     host = host.split("%", 1)[0].strip("[]")
-    if host.lower() == "localhost":
+    if host.lower() in ("localhost", "localhost."):
         return True
     try:
         address = ipaddress.ip_address(host)
@@ -245,55 +409,144 @@ def is_loopback(host: Any) -> bool:
     return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
-def _check(address: Any) -> None:
+class Allowed:
+    """The hosts the guard lets through: loopback, and the allow-list's names, addresses and
+    networks, plus every address an allowed name was resolved to."""
+
+    def __init__(self, entries: Iterable[str] = ()) -> None:
+        self.names: set[str] = set()
+        self.networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        for entry in entries:
+            try:
+                self.networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+            except ValueError:
+                self.names.add(entry.lower().rstrip("."))
+
+    def __contains__(self, host: Any) -> bool:
+        if isinstance(host, bytes):
+            host = host.decode("ascii", errors="replace")
+        if not isinstance(host, str):
+            return False
+        if is_loopback(host):
+            return True
+        bare = host.split("%", 1)[0].strip("[]")
+        try:
+            address = ipaddress.ip_address(bare)
+        except ValueError:
+            return bare.lower().rstrip(".") in self.names
+        return any(address.version == n.version and address in n for n in self.networks)
+
+    def learn(self, infos: Any) -> None:
+        """Allow the addresses a lookup of an allowed name gave."""
+        for info in infos:
+            address = info[4][0] if len(info) > 4 and info[4] else None
+            if isinstance(address, str):
+                bare = address.split("%", 1)[0]
+                self.networks.append(ipaddress.ip_network(bare))
+
+
+_HINT = "only loopback and smsc_allowed_hosts are allowed; set smsc_allow_network = true to " \
+        "allow everything"
+
+
+def _check(address: Any, allowed: Allowed | None = None) -> None:
     if not isinstance(address, tuple) or not address:
         return  # AF_UNIX paths and other non-IP families are not network.
-    if is_loopback(address[0]):
+    if address[0] in (allowed if allowed is not None else Allowed()):
         return
     port = address[1] if len(address) > 1 else "?"
     raise NetworkBlockedError(
-        f"smsc-formats replay: connection to {address[0]}:{port} blocked (only loopback is "
-        f"allowed while replaying; set smsc_allow_network = true to allow)")
+        f"smsc-formats replay: connection to {address[0]}:{port} blocked ({_HINT})")
 
 
 @contextmanager
-def blocked_network() -> Iterator[None]:
-    """Within the block, connections to non-loopback addresses raise NetworkBlockedError."""
+def blocked_network(allowed: Iterable[str] = ()) -> Iterator[None]:
+    """Within the block, DNS lookups, TCP and UDP to non-loopback hosts not in ``allowed``
+    raise NetworkBlockedError before anything is sent."""
+    allow = Allowed(allowed)
     patch = pytest.MonkeyPatch()
     connect: Callable[..., Any] = socket.socket.connect
     connect_ex: Callable[..., Any] = socket.socket.connect_ex
+    sendto: Callable[..., Any] = socket.socket.sendto
     create_connection: Callable[..., Any] = socket.create_connection
+    getaddrinfo: Callable[..., Any] = socket.getaddrinfo
+    gethostbyname: Callable[..., Any] = socket.gethostbyname
+    gethostbyname_ex: Callable[..., Any] = socket.gethostbyname_ex
+
+    def lookup_allowed(host: Any, port: Any) -> None:
+        if host is None or host in allow:
+            return
+        shown = host.decode("ascii", "replace") if isinstance(host, bytes) else host
+        raise NetworkBlockedError(
+            f"smsc-formats replay: DNS lookup of {shown}:{port} blocked ({_HINT})")
+
+    def guarded_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        lookup_allowed(host, port)
+        infos = getaddrinfo(host, port, *args, **kwargs)
+        if host is not None and not is_loopback(host):
+            allow.learn(infos)
+        return infos
+
+    def guarded_gethostbyname(host: Any) -> Any:
+        lookup_allowed(host, "?")
+        return gethostbyname(host)
+
+    def guarded_gethostbyname_ex(host: Any) -> Any:
+        lookup_allowed(host, "?")
+        return gethostbyname_ex(host)
 
     def guarded_connect(self: socket.socket, address: Any) -> Any:
         if self.family in (socket.AF_INET, socket.AF_INET6):
-            _check(address)
+            _check(address, allow)
         return connect(self, address)
 
     def guarded_connect_ex(self: socket.socket, address: Any) -> Any:
         if self.family in (socket.AF_INET, socket.AF_INET6):
-            _check(address)
+            _check(address, allow)
         return connect_ex(self, address)
 
+    def guarded_sendto(self: socket.socket, data: Any, *args: Any) -> Any:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and args:
+            _check(args[-1], allow)
+        return sendto(self, data, *args)
+
     def guarded_create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
-        _check(address)
+        _check(address, allow)
         return create_connection(address, *args, **kwargs)
 
     patch.setattr(socket.socket, "connect", guarded_connect)
     patch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
+    patch.setattr(socket.socket, "sendto", guarded_sendto)
     patch.setattr(socket, "create_connection", guarded_create_connection)
+    patch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+    patch.setattr(socket, "gethostbyname", guarded_gethostbyname)
+    patch.setattr(socket, "gethostbyname_ex", guarded_gethostbyname_ex)
     try:
         yield
     finally:
         patch.undo()
 
 
+def _allowed_hosts(config: pytest.Config) -> list[str]:
+    hosts = [str(h) for h in config.getini("smsc_allowed_hosts")]
+    if config.getoption("smsc_record_mode") != "none":
+        import urllib.parse
+
+        host = urllib.parse.urlsplit(str(config.getoption("smsc_record_base_url"))).hostname
+        if host:
+            hosts.append(host)
+    return hosts
+
+
 @contextmanager
 def _guard(item: pytest.Item) -> Iterator[None]:
     names = getattr(item, "fixturenames", ())
-    if REPLAY_FIXTURES.isdisjoint(names) or item.config.getini("smsc_allow_network"):
+    config = item.config
+    wanted = config.getoption("smsc_block_network") or not REPLAY_FIXTURES.isdisjoint(names)
+    if not wanted or config.getini("smsc_allow_network"):
         yield
         return
-    with blocked_network():
+    with blocked_network(_allowed_hosts(config)):
         yield
 
 
@@ -305,8 +558,25 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    with _guard(item):
-        return (yield)
+    from .errors import ReplayMiss
+
+    missed: str | None = None
+    try:
+        with _guard(item):
+            result = yield
+    except ReplayMiss as exc:
+        missed = str(exc)
+    if missed is not None:
+        # One line, no traceback: the frames of the HTTP library would show the request's
+        # arguments, credentials included.
+        pytest.fail(missed, pytrace=False)
+    # A test that passed although smsc_mock missed (the code under test caught the
+    # ReplayMiss) fails all the same.
+    mock = item.stash.get(_MOCK_KEY, None)
+    if mock is not None and mock.misses:
+        pytest.fail(f"{mock.misses[0]} (the code under test caught the ReplayMiss)",
+                    pytrace=False)
+    return result
 
 
 @pytest.hookimpl(wrapper=True)

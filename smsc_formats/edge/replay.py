@@ -231,9 +231,10 @@ def read_query(target: str, form: bytes | None = None) -> Query:
                  problem=problem, secrets=secrets)
 
 
-def _case_params(case: Case) -> dict[str, str]:
-    """A case's parameters normalised as a request's are (no selector, fmt, charset, secret)."""
-    ignored = {CALLS[case.call].selector, "fmt", "charset", *SECRET_PARAMS}
+def _case_params(case: Case, ignore: Iterable[str] = ()) -> dict[str, str]:
+    """A case's parameters normalised as a request's are (no selector, fmt, charset, secret,
+    nor any of ``ignore``)."""
+    ignored = {CALLS[case.call].selector, "fmt", "charset", *SECRET_PARAMS, *ignore}
     return {k: v for k, v in case.params.items() if v and k not in ignored}
 
 
@@ -242,10 +243,22 @@ def _label(case: Case) -> str:
 
 
 class ReplayIndex:
-    """Every answer of a corpus by :data:`Key`, built once; lookups are dict lookups."""
+    """Every answer of a corpus by :data:`Key`, built once; lookups are dict lookups.
 
-    def __init__(self, cases: Iterable[Case]) -> None:
+    This is the one matcher of the package: the replay server and the in-process replay of
+    :mod:`smsc_formats.testing` both ask it. ``ignore`` names parameters left out of the match
+    on both sides (say ``start end`` for a client that computes its dates from today).
+    """
+
+    def __init__(self, cases: Iterable[Case], ignore: Iterable[str] = (),
+                 any_format: bool = False) -> None:
         self.cases: tuple[Case, ...] = tuple(cases)
+        self.ignore: frozenset[str] = frozenset(ignore)
+        self.any_format = any_format
+        """Whether the asker serves a case in any fmt and charset (see :meth:`other_format`),
+        so that :meth:`explain` does not count them as differences."""
+        self.by_request: dict[tuple[str, str, frozenset[tuple[str, str]]], list[Case]] = {}
+        """The cases of each path, call and parameters (fmt and charset aside), best first."""
         self.answers: dict[Key, Answer] = {}
         self.by_case: dict[tuple[str, int], Answer] = {}
         """Every answer by ``(call/case, fmt)``, for the ``X-Smsc-Case`` header."""
@@ -255,8 +268,9 @@ class ReplayIndex:
         ranked = sorted(self.cases, key=lambda c: (_SOURCE_RANK.get(c.source, 2), c.call,
                                                     c.name))
         for case in ranked:
-            params = frozenset(_case_params(case).items())
+            params = frozenset(_case_params(case, self.ignore).items())
             path = "/" + CALLS[case.call].path
+            self.by_request.setdefault((path, case.call, params), []).append(case)
             for fmt, meta in sorted(case.formats.items()):
                 charset = _charset_name(meta.charset)
                 key: Key = (path, case.call, fmt, charset, params)
@@ -277,7 +291,31 @@ class ReplayIndex:
             if case.partition("/")[0] != query.call:
                 return None
             return self.by_case.get((case, query.fmt))
-        return self.answers.get(query.key())
+        return self.answers.get(self.key(query))
+
+    def key(self, query: Query) -> Key:
+        """The :data:`Key` of ``query`` once the ignored parameters are left out."""
+        if not self.ignore:
+            return query.key()
+        params = frozenset((k, v) for k, v in query.params.items() if k not in self.ignore)
+        return (query.path, query.call or "", query.fmt, query.charset, params)
+
+    def other_format(self, query: Query) -> tuple[Case, int] | None:
+        """A case that answers ``query`` in another fmt or charset than asked, and that fmt.
+
+        Its body, parsed and emitted again in the asked fmt and charset, is the answer (the
+        byte-exact ``emit`` makes this safe). The asked fmt is preferred, then the lowest.
+        """
+        if query.problem is not None:
+            return None
+        _, call, _, _, params = self.key(query)
+        found = self.by_request.get((query.path, call, params))
+        if not found:
+            return None
+        for case in found:
+            if query.fmt in case.formats:
+                return case, query.fmt
+        return found[0], min(found[0].formats)
 
     def miss(self, query: Query) -> Answer:
         """The 404 answer to a request nothing matches: SMSC error 1 in the fmt it asked.
@@ -312,18 +350,20 @@ class ReplayIndex:
         if not pool:
             return f"{head} — no recorded case of {query.call}"
         scored = [(len(d), i, c, d) for i, c in enumerate(pool)
-                  for d in [_differences(query, c)]]
+                  for d in [_differences(query, c, self.ignore, self.any_format)]]
         _, _, closest, diffs = min(scored, key=lambda t: (t[0], t[1]))
         if not same_call:
             diffs = [f"call {query.call} != {closest.call}", *diffs]
         return f"{head} — closest {_label(closest)} differs: {'; '.join(diffs)}"
 
 
-def _differences(query: Query, case: Case) -> list[str]:
+def _differences(query: Query, case: Case, ignore: Iterable[str] = (),
+                 any_format: bool = False) -> list[str]:
     """How ``query`` differs from what ``case`` recorded, one phrase per difference."""
     out: list[str] = []
-    recorded = _case_params(case)
-    for name in sorted(set(query.params) | set(recorded)):
+    skip = set(ignore)
+    recorded = _case_params(case, skip)
+    for name in sorted((set(query.params) | set(recorded)) - skip):
         asked, had = query.params.get(name), recorded.get(name)
         if asked == had:
             continue
@@ -335,7 +375,9 @@ def _differences(query: Query, case: Case) -> list[str]:
         else:
             out.append(f"{shown} {query.shown(asked)} != {query.shown(had)}")
     meta = case.formats.get(query.fmt)
-    if meta is None:
+    if any_format:
+        pass
+    elif meta is None:
         has = ", ".join(str(f) for f in sorted(case.formats))
         out.append(f"fmt {query.fmt} not recorded (has {has})")
     elif _charset_name(meta.charset) != query.charset:
