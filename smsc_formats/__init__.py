@@ -9,7 +9,7 @@ hypothesis.
 from .api import emit, parse, unwrap
 from .canonical import from_canonical, to_canonical
 from .charset import sniff
-from .errors import EmitError, ParseError, RequestError, SmscFormatsError
+from .errors import EmitError, ParseError, RequestError, SmscFormatsError, UsageError
 from .model import (
     ApiError,
     IncomingMessage,
@@ -50,6 +50,7 @@ __all__ = [
     "SmscApiError",
     "SmscFormatsError",
     "StatRow",
+    "UsageError",
     "emit",
     "from_canonical",
     "iter_parse",

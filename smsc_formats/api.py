@@ -1,7 +1,9 @@
 """parse, emit and unwrap: the public entry points, dispatching through the codec table.
 
-Sans-I/O: bytes in, values out, and back. ``parse`` raises only :class:`ParseError`;
-``emit`` raises only :class:`EmitError`.
+Sans-I/O: bytes in, values out, and back. ``parse`` raises only :class:`ParseError` for a
+body (through the one error boundary, :func:`smsc_formats.errors.boundary`) and
+:class:`UsageError` for its arguments; ``emit`` raises only :class:`EmitError` and
+:class:`UsageError`.
 """
 
 from __future__ import annotations
@@ -11,23 +13,26 @@ from typing import Any
 
 from .charset import canonical_name, decode, detect_format
 from .codecs import CODECS
-from .errors import EmitError, ParseError
+from .errors import EmitError, ParseError, UsageError, boundary
 from .model import ApiError, Reply, SmscApiError
 from .spec import CALLS, FORMATS, CallSpec, ListBody, OneOrListBody
 from .values import MOSCOW
 
 
 def call_spec(call: str) -> CallSpec:
-    """The spec of a call by name; an unknown name is a ParseError listing the known ones."""
+    """The spec of a call by name; an unknown name is a UsageError listing the known ones."""
     try:
         return CALLS[call]
-    except KeyError:
-        raise ParseError(f"unknown call {call!r}; known: {', '.join(CALLS)}") from None
+    except (KeyError, TypeError):
+        raise UsageError(f"unknown call {call!r}; known: {', '.join(CALLS)}") from None
 
 
-def _check_fmt(fmt: int | None, call: str) -> None:
-    if fmt is not None and fmt not in FORMATS:
-        raise ParseError(f"unknown fmt {fmt!r}; known: 0, 1, 2, 3", call=call)
+def check_fmt(fmt: object, call: str, *, optional: bool = True) -> None:
+    """A fmt the caller named must be one of 0-3 (``None`` means "detect" where allowed)."""
+    if fmt is None and optional:
+        return
+    if type(fmt) is not int or fmt not in FORMATS:
+        raise UsageError(f"unknown fmt {fmt!r}; known: 0, 1, 2, 3")
 
 
 def parse(body: bytes | str, *, call: str, fmt: int | None = None, charset: str | None = None,
@@ -42,22 +47,23 @@ def parse(body: bytes | str, *, call: str, fmt: int | None = None, charset: str 
     :func:`smsc_formats.conformance.check_body`) raises too.
     """
     spec = call_spec(call)
-    _check_fmt(fmt, call)
+    check_fmt(fmt, call)
     if not isinstance(body, bytes | bytearray | str):
-        raise TypeError(f"parse reads a body as bytes or str, not {type(body).__name__}")
-    try:
-        text, _ = decode(body, charset, content_type)
-    except ParseError as exc:
-        raise exc.located(call=call, fmt=fmt) from None
-    reply = _decode(text, spec, fmt, server_tz)
-    if strict:
-        from .conformance import check_text
+        raise UsageError(f"parse reads a body as bytes or str, not {type(body).__name__}")
+    if charset:
+        canonical_name(charset)  # a caller mistake, before the body is looked at
+    with boundary(call, fmt):
+        text, _ = decode(bytes(body) if isinstance(body, bytearray) else body, charset,
+                         content_type)
+        reply = _decode(text, spec, fmt, server_tz)
+        if strict:
+            from .conformance import check_text
 
-        findings = check_text(text, call=call, fmt=fmt, server_tz=server_tz)
-        if findings:
-            first = findings[0]
-            raise ParseError(f"{first.message} ({len(findings)} finding(s) in strict mode)",
-                             call=call, fmt=first.fmt, path=first.path)
+            findings = check_text(text, call=call, fmt=fmt, server_tz=server_tz)
+            if findings:
+                first = findings[0]
+                raise ParseError(f"{first.message} ({len(findings)} finding(s) in strict mode)",
+                                 call=call, fmt=first.fmt, path=first.path)
     return reply  # type: ignore[no-any-return]
 
 
@@ -109,19 +115,14 @@ def emit(reply: Reply, *, call: str, fmt: int, charset: str = "utf-8",
     A value the format or charset cannot carry unchanged is an :class:`EmitError`; nothing is
     replaced or dropped.
     """
-    if call not in CALLS:
-        raise EmitError(f"unknown call {call!r}; known: {', '.join(CALLS)}")
-    if fmt not in FORMATS:
-        raise EmitError(f"unknown fmt {fmt!r}; known: 0, 1, 2, 3")
-    try:
-        name = canonical_name(charset)
-    except ParseError as exc:
-        raise EmitError(exc.msg) from None
+    spec = call_spec(call)
+    check_fmt(fmt, call, optional=False)
+    name = canonical_name(charset)
     codec = CODECS[fmt]
     if isinstance(reply, ApiError):
         text = codec.write_error(reply)
     else:
-        text = codec.encode(reply, CALLS[call], server_tz)
+        text = codec.encode(reply, spec, server_tz)
     try:
         return text.encode(name)
     except UnicodeEncodeError as exc:

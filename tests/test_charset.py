@@ -17,6 +17,7 @@ from smsc_formats import (
     EmitError,
     IncomingMessage,
     ParseError,
+    UsageError,
     emit,
     parse,
     sniff,
@@ -137,10 +138,11 @@ def test_charset_names(label: str, name: str) -> None:
     assert canonical_name(label) == name
 
 
-def test_unknown_charset() -> None:
-    with pytest.raises(ParseError, match="unknown charset 'klingon'"):
+def test_unknown_charset_is_a_usage_error() -> None:
+    # A caller mistake (issue 8), for parse and emit alike; it was a ParseError/EmitError.
+    with pytest.raises(UsageError, match="unknown charset 'klingon'"):
         parse(b"[]", call="get_stat", charset="klingon")
-    with pytest.raises(EmitError, match="unknown charset 'klingon'"):
+    with pytest.raises(UsageError, match="unknown charset 'klingon'"):
         emit([], call="get_stat", fmt=3, charset="klingon")
 
 

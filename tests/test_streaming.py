@@ -19,6 +19,7 @@ from smsc_formats import (
     IncomingMessage,
     ParseError,
     SmscApiError,
+    UsageError,
     emit,
     iter_parse,
     parse,
@@ -152,7 +153,7 @@ def test_xml_entities_are_refused_when_streaming() -> None:
 
 
 def test_only_list_calls_stream() -> None:
-    with pytest.raises(ParseError, match="iter_parse streams list calls"):
+    with pytest.raises(UsageError, match="iter_parse streams list calls"):
         list(iter_parse([b"{}"], call="get_price", fmt=3))
 
 
@@ -166,13 +167,13 @@ def test_a_whole_body_as_bytes_is_one_chunk() -> None:
     assert list(iter_parse(b"[]", call="get_answers", fmt=3)) == []
 
 
-def test_text_instead_of_bytes_is_a_type_error_that_says_so(tmp_path: Path) -> None:
+def test_text_instead_of_bytes_is_a_usage_error_that_says_so(tmp_path: Path) -> None:
     path = tmp_path / "body.json"
     path.write_bytes(b"[]")
     with open(path, encoding="utf-8") as text_file, \
-            pytest.raises(TypeError, match=r"got a str chunk \(open the file in binary mode"):
+            pytest.raises(UsageError, match=r"got a str chunk \(open the file in binary mode"):
         list(iter_parse(text_file, call="get_answers", fmt=3))  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=r"pass a binary file \(opened 'rb'\).*not str"):
+    with pytest.raises(UsageError, match=r"pass a binary file \(opened 'rb'\).*not str"):
         list(iter_parse(str(path), call="get_answers", fmt=3))  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=r"not int"):
+    with pytest.raises(UsageError, match=r"not int"):
         list(iter_parse(12, call="get_answers", fmt=3))  # type: ignore[arg-type]
