@@ -46,7 +46,7 @@ from .charset import (
     undecodable,
     utf8_or_1251,
 )
-from .codecs import CODECS, fast, fmt2_xml
+from .codecs import CODECS, fast, fmt2_xml, fmt3_json
 from .codecs.lines import LineCodec
 from .codecs.plan import record_plan
 from .errors import ParseError, UsageError, boundary
@@ -334,8 +334,17 @@ def _xml(first: str, pieces: Iterator[str], spec: CallSpec, fmt: int,
                     codec._root(root, body.xml_root, spec)
                 continue
             depth -= 1
+            if depth == 0:  # the root's end: its text and the last record's tail are known
+                fmt2_xml.check_content(root, spec.name, "$", container=True)
+                continue
             if depth != 1:
                 continue
+            # parse's order: the root's text, then per record: its tag, its items, its tail
+            previous = el.getprevious()
+            if previous is not None:
+                fmt2_xml.check_tail(root, previous, spec.name, "$")
+            if index == 0 and root.text and not root.text.isspace():
+                fmt2_xml.check_content(root, spec.name, "$", container=True)
             if el.tag != body.record.xml_tag:
                 raise ParseError(f"<{root.tag!s}> holds <{el.tag!s}>, expected only "
                                  f"<{body.record.xml_tag}> records", call=spec.name, fmt=2,
@@ -409,8 +418,9 @@ def _json(first: str, pieces: Iterator[str], spec: CallSpec, fmt: int,
         yield _WHOLE
         return
     yield _GO
-    decoder = json.JSONDecoder(parse_float=Decimal)
-    big = json.JSONDecoder(parse_float=Decimal, parse_int=Decimal)
+    decoder = json.JSONDecoder(parse_float=Decimal, object_pairs_hook=fmt3_json.unique_object)
+    big = json.JSONDecoder(parse_float=Decimal, parse_int=Decimal,
+                           object_pairs_hook=fmt3_json.unique_object)
     buf = _Buffer(first, pieces)
     pos = len(first) - len(first.lstrip(_JSON_SPACE)) + 1
     index = 0
@@ -442,6 +452,14 @@ def _json(first: str, pieces: Iterator[str], spec: CallSpec, fmt: int,
             continue
         try:
             value, end = decoder.raw_decode(text, pos)
+        except fmt3_json.Duplicate:  # as parse says it, once the record is whole
+            try:
+                raise fmt3_json.duplicate_key(text, spec.name, f"$[{index}]", pos) from None
+            except json.JSONDecodeError:
+                if not buf.more:
+                    raise
+                pos = buf.pull(pos)
+                continue
         except json.JSONDecodeError as exc:
             if buf.more:  # most likely the value goes on in the next piece
                 pos = buf.pull(pos)

@@ -64,6 +64,62 @@ def load(text: str, call: str) -> Element:
     return root
 
 
+def check_content(el: Element, call: str, path: str, container: bool = False) -> None:
+    """Mixed content, text beside child elements, is a ParseError: it would be dropped.
+
+    A ``container`` (a list's element, the price root) holds no text even without children.
+    Whitespace between elements is layout. Comments and processing instructions are removed
+    by the parser before this looks.
+    """
+    if not len(el) and not container:
+        return
+    if el.text and not el.text.isspace():
+        beside = "beside child elements" if len(el) else "where only elements belong"
+        raise ParseError(f"mixed content: text {clip(el.text.strip())} {beside} in "
+                         f"<{el.tag!s}>", call=call, fmt=fmt, line=el.sourceline, col=1,
+                         path=path)
+    for child in el:
+        check_tail(el, child, call, path)
+
+
+def check_tail(parent: Element, child: Element, call: str, path: str) -> None:
+    """The text after ``child`` inside ``parent`` is whitespace, or a mixed-content error."""
+    if child.tail and not child.tail.isspace():
+        raise ParseError(f"mixed content: text {clip(child.tail.strip())} beside child "
+                         f"elements in <{parent.tag!s}>", call=call, fmt=fmt,
+                         line=child.sourceline, col=1, path=path)
+
+
+def record_items(el: Element, call: str, path: str) -> list[tuple[str, str, int | None]]:
+    """A record element as its ordered items ``(wire key, raw text, line)``.
+
+    Attributes come first as ``@name``, then the child elements by tag, then ``#text`` for a
+    record without children. Mixed content, a child that holds elements, and a child tag
+    that appears twice are each a ParseError with the line and ``$.path``: nothing is
+    silently dropped or chosen. ``decode``, ``iter_parse`` and the wire view read records so.
+    """
+    line = el.sourceline
+    items: list[tuple[str, str, int | None]] = [("@" + str(k), str(v), line)
+                                                for k, v in el.attrib.items()]
+    check_content(el, call, path)
+    seen: set[str] = set()
+    for child in el:
+        tag = str(child.tag)
+        where = f"{path}.{tag}"
+        if tag in seen:
+            raise ParseError(f"<{tag}> appears twice in <{el.tag!s}>", call=call, fmt=fmt,
+                             line=child.sourceline, col=1, path=where)
+        seen.add(tag)
+        if len(child):
+            check_content(child, call, where)
+            raise ParseError(f"<{tag}> holds <{child[0].tag!s}>: a field is text only",
+                             call=call, fmt=fmt, line=child[0].sourceline, col=1, path=where)
+        items.append((tag, child.text or "", child.sourceline))
+    if not len(el):
+        items.append(("#text", el.text or "", line))
+    return items
+
+
 def _error_of(root: Element) -> ApiError | None:
     if root.tag != "result" or root.find("error_code") is None:
         return None
@@ -108,6 +164,14 @@ class XmlCodec:
             self._root(root, body.xml_root, call)
             return self._items(root, body.many, call, tz, "$")
         self._root(root, body.xml_root, call)
+        check_content(root, call.name, "$", container=True)
+        seen: set[object] = set()
+        for child in root:  # a second <zones> or <mail> would be silently dropped
+            if child.tag in seen:
+                raise ParseError(f"<{child.tag!s}> appears twice in <{root.tag!s}>",
+                                 call=call.name, fmt=fmt, line=child.sourceline, col=1,
+                                 path=f"$.{child.tag!s}")
+            seen.add(child.tag)
         lists = []
         for section in body.sections:
             container = root.find(section.name)
@@ -118,9 +182,14 @@ class XmlCodec:
                                            f"$.{section.name}")))
         mail: Any = None
         element = root.find(body.tail.name)
+        if element is not None and len(element):
+            check_content(element, call.name, f"$.{body.tail.name}")
+            raise ParseError(f"<{body.tail.name}> holds <{element[0].tag!s}>: a field is text "
+                             "only", call=call.name, fmt=fmt, line=element[0].sourceline, col=1,
+                             path=f"$.{body.tail.name}")
         if element is not None and element.text:
             mail = self._convert(reader(body.tail.kind, Form.VALUE, tz), element.text, call,
-                                 element, f"$.{body.tail.name}")
+                                 element.sourceline, f"$.{body.tail.name}")
         return build_sections(body, lists, mail)
 
     def _root(self, root: Element, tag: str, call: CallSpec) -> None:
@@ -130,44 +199,40 @@ class XmlCodec:
 
     def _items(self, parent: Element, spec: RecordSpec, call: CallSpec, tz: tzinfo,
                path: str) -> list[Any]:
+        """The records of a list element, checked in document order as ``iter_parse`` does."""
         plan = record_plan(spec, fmt, tz)
-        items = parent.findall(spec.xml_tag)
-        if len(items) != len(parent):
-            # Another call's records (or stray elements) in a list are never silently dropped.
-            stray = next(el for el in parent if el.tag != spec.xml_tag)
-            raise ParseError(f"<{parent.tag!s}> holds <{stray.tag!s}>, expected only "
-                             f"<{spec.xml_tag}> records", call=call.name, fmt=fmt,
-                             line=stray.sourceline, col=1, path=path)
+        if parent.text and not parent.text.isspace():
+            check_content(parent, call.name, path, container=True)
         read = fast.xml_reader(plan, tz)  # the reference _record only where it declines
-        return [read(el) or self._record(el, plan, call, f"{path}[{i}]")
-                for i, el in enumerate(items)]
+        out = []
+        for i, el in enumerate(parent):
+            if el.tag != spec.xml_tag:
+                # Another call's records (or stray elements) in a list are never dropped.
+                raise ParseError(f"<{parent.tag!s}> holds <{el.tag!s}>, expected only "
+                                 f"<{spec.xml_tag}> records", call=call.name, fmt=fmt,
+                                 line=el.sourceline, col=1, path=path)
+            out.append(read(el) or self._record(el, plan, call, f"{path}[{i}]"))
+            check_tail(parent, el, call.name, path)
+        return out
 
     def _record(self, el: Element, plan: RecordPlan, call: CallSpec, path: str) -> Any:
         values: list[Any] = [MISSING] * len(plan.spec.fields)
-        children: dict[str, Element] = {}
-        for child in el:
-            if isinstance(child.tag, str):
-                children.setdefault(child.tag, child)
+        items = {key: (text, line) for key, text, line in record_items(el, call.name, path)}
         for sp in plan.slots:
             place = sp.slot.place
-            source: Element = el
-            if place is Place.CHILD:
-                found = children.get(sp.slot.wire)
-                if found is None:
+            key = ("@" + sp.slot.wire if place is Place.ATTRIBUTE
+                   else sp.slot.wire if place is Place.CHILD else "#text")
+            found = items.get(key)
+            if found is None:
+                if place is not Place.TEXT:
                     continue
-                source, text = found, found.text or ""
-            elif place is Place.ATTRIBUTE:
-                attr = el.get(sp.slot.wire)
-                if attr is None:
-                    continue
-                text = attr
-            else:
-                text = el.text or ""
+                found = (el.text or "", el.sourceline)
+            text, line = found
             if text == "" and sp.field.optional:
                 continue
             if not sp.primary and values[sp.index] is not MISSING:
                 continue
-            values[sp.index] = self._convert(sp.read, text, call, source,
+            values[sp.index] = self._convert(sp.read, text, call, line,
                                              f"{path}.{sp.slot.wire}")
 
         def where(msg: str) -> ParseError:
@@ -176,12 +241,12 @@ class XmlCodec:
 
         return plan.build(values, where)
 
-    def _convert(self, read: Callable[[str], Any], text: str, call: CallSpec, el: Element,
-                 path: str) -> Any:
+    def _convert(self, read: Callable[[str], Any], text: str, call: CallSpec,
+                 line: int | None, path: str) -> Any:
         try:
             return read(text)
         except ValueProblem as exc:
-            raise ParseError(str(exc), call=call.name, fmt=fmt, line=el.sourceline, col=1,
+            raise ParseError(str(exc), call=call.name, fmt=fmt, line=line, col=1,
                              path=path) from None
 
     # -- encoding ------------------------------------------------------------------------
