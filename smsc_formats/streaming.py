@@ -468,10 +468,18 @@ def _json(first: str, pieces: Iterator[str], spec: CallSpec, fmt: int,
         except RecursionError:  # as fmt3_json.load words and places it
             raise ParseError("malformed JSON: nested too deeply", call=spec.name, fmt=3,
                              line=1, col=1) from None
+        except ArithmeticError:  # as fmt3_json.load words and places it, once all is read
+            if buf.more:
+                pos = buf.pull(pos)
+                continue
+            raise fmt3_json.out_of_range(text, spec.name, pos, buf.line, buf.col) from None
         except ValueError:  # an integer literal past Python's digit limit
             try:
                 value, end = big.raw_decode(text, pos)
             except json.JSONDecodeError as exc:
+                if buf.more:  # the value may go on in the next piece
+                    pos = buf.pull(pos)
+                    continue
                 raise buf.error(exc.msg, exc.pos, spec.name) from None
         if end >= len(text) and buf.more and not isinstance(value, dict | list | str):
             pos = buf.pull(pos)  # a number may go on in the next piece

@@ -9,6 +9,7 @@ accepted for every field (conformance reports the drift), and JSON floats are re
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import tzinfo
 from decimal import Decimal
@@ -62,6 +63,25 @@ def duplicate_key(text: str, call: str, path: str = "$", start: int = 0) -> Pars
     return ParseError("malformed JSON: duplicate key", call=call, fmt=fmt, path=path)
 
 
+_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+
+
+def out_of_range(text: str, call: str, start: int, line: int, col: int) -> ParseError:
+    """The ParseError for the first number from ``text[start:]`` that Decimal cannot hold;
+    ``line`` and ``col`` are where ``text`` begins in the body."""
+    for m in _FLOAT.finditer(text, start):
+        try:
+            Decimal(m.group())
+        except ArithmeticError:
+            at = m.start()
+            newlines = text.count("\n", 0, at)
+            where = at - text.rfind("\n", 0, at) if newlines else col + at
+            return ParseError(f"malformed JSON: number out of range: {clip(m.group())}",
+                              call=call, fmt=fmt, line=line + newlines, col=where)
+    return ParseError("malformed JSON: number out of range", call=call, fmt=fmt, line=line,
+                      col=col)
+
+
 def load(text: str, call: str, parse_int: Callable[[str], Any] | None = None) -> Any:
     """The decoded JSON value; any failure is a ParseError with line and column."""
     try:
@@ -69,6 +89,8 @@ def load(text: str, call: str, parse_int: Callable[[str], Any] | None = None) ->
                           object_pairs_hook=unique_object)
     except Duplicate:
         raise duplicate_key(text, call) from None
+    except ArithmeticError:  # decimal.InvalidOperation: an exponent past Decimal's limits
+        raise out_of_range(text, call, 0, 1, 1) from None
     except json.JSONDecodeError as exc:
         raise ParseError(f"malformed JSON: {exc.msg}", call=call, fmt=fmt, line=exc.lineno,
                          col=exc.colno) from None
