@@ -22,6 +22,7 @@ field.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -110,7 +111,8 @@ def _foreign(exc: BaseException) -> tuple[str, int, int]:
         return f"malformed JSON: {exc.msg}", exc.lineno, exc.colno
     if isinstance(exc, etree.XMLSyntaxError):
         line, col = exc.position
-        return f"malformed XML: {exc.msg}", line or 1, col or 1
+        msg = re.sub(r"(?:, line [0-9]+, column [0-9]+| line [0-9]+)?\s*\Z", "", exc.msg)
+        return f"malformed XML: {msg}", line or 1, col or 1
     if isinstance(exc, RecursionError):
         return "nested too deeply", 1, 1
     if isinstance(exc, MemoryError):

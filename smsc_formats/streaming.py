@@ -35,8 +35,6 @@ from datetime import tzinfo
 from decimal import Decimal
 from typing import Any, Protocol
 
-from lxml import etree
-
 from .api import call_spec, check_fmt, parse
 from .charset import (
     canonical_name,
@@ -295,75 +293,12 @@ def _xml(first: str, pieces: Iterator[str], spec: CallSpec, fmt: int,
          tz: tzinfo) -> Iterator[Any]:
     body = spec.body
     assert isinstance(body, ListBody)
-    codec: Any = CODECS[2]
-    plan = record_plan(body.record, 2, tz)
-    read = fast.xml_reader(plan, tz)
     first = fmt2_xml.strip_declaration(first)
     if not first.lstrip().startswith(f"<{body.xml_root}>"):
         yield _WHOLE
         return
     yield _GO
-    parser = etree.XMLPullParser(events=("start", "end"), resolve_entities=False,
-                                 no_network=True, load_dtd=False, dtd_validation=False,
-                                 huge_tree=False, remove_comments=True, remove_pis=True)
-    depth = 0
-    index = 0
-    root: Any = None
-    tail = ""
-    line = 1
-    for text in _chain(first, pieces):
-        window = tail + text
-        dtd = fmt2_xml._DTD.search(window)
-        if dtd is not None:
-            at = line + window.count("\n", 0, dtd.start()) - tail.count("\n")
-            raise ParseError("DTDs and entity declarations are not allowed", call=spec.name,
-                             fmt=2, line=at, col=dtd.start() - window.rfind("\n", 0,
-                                                                           dtd.start()))
-        line += text.count("\n")
-        tail = text[-16:]
-        try:
-            parser.feed(text)
-            events = list(parser.read_events())
-        except etree.XMLSyntaxError as exc:
-            raise _xml_error(exc, spec) from None
-        for event, el in events:
-            if event == "start":
-                depth += 1
-                if root is None:
-                    root = el
-                    codec._root(root, body.xml_root, spec)
-                continue
-            depth -= 1
-            if depth == 0:  # the root's end: its text and the last record's tail are known
-                fmt2_xml.check_content(root, spec.name, "$", container=True)
-                continue
-            if depth != 1:
-                continue
-            # parse's order: the root's text, then per record: its tag, its items, its tail
-            previous = el.getprevious()
-            if previous is not None:
-                fmt2_xml.check_tail(root, previous, spec.name, "$")
-            if index == 0 and root.text and not root.text.isspace():
-                fmt2_xml.check_content(root, spec.name, "$", container=True)
-            if el.tag != body.record.xml_tag:
-                raise ParseError(f"<{root.tag!s}> holds <{el.tag!s}>, expected only "
-                                 f"<{body.record.xml_tag}> records", call=spec.name, fmt=2,
-                                 line=el.sourceline, col=1, path="$")
-            yield read(el) or codec._record(el, plan, spec, f"$[{index}]")
-            index += 1
-            el.clear()
-            while el.getprevious() is not None:
-                del root[0]
-    try:
-        parser.close()
-    except etree.XMLSyntaxError as exc:
-        raise _xml_error(exc, spec) from None
-
-
-def _xml_error(exc: etree.XMLSyntaxError, spec: CallSpec) -> ParseError:
-    line, col = exc.position
-    msg = fmt2_xml._LXML_POSITION.sub("", exc.msg)
-    return ParseError(f"malformed XML: {msg}", call=spec.name, fmt=2, line=line, col=col)
+    yield from fmt2_xml.pull_records(_chain(first, pieces), spec, tz)
 
 
 def _chain(first: str, pieces: Iterator[str]) -> Iterator[str]:

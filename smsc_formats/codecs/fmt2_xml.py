@@ -9,7 +9,7 @@ in the server's layout so the bytes match what the server sends. An error is
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import tzinfo
 from typing import Any
 
@@ -29,7 +29,8 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
                           remove_pis=True)
 _DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 _DTD = re.compile(r"<!(?:DOCTYPE|ENTITY)")
-_LXML_POSITION = re.compile(r", line [0-9]+, column [0-9]+\Z")
+_LXML_POSITION = re.compile(r"(?:, line [0-9]+, column [0-9]+| line [0-9]+)?\s*\Z")
+"""What libxml2 appends to a message: the position again (we give it once) and a newline."""
 _NOT_XML_CHAR = re.compile("[^\t\n\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NOT_ATTRIBUTE_CHAR = re.compile("[^\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -132,6 +133,81 @@ def _error_of(root: Element) -> ApiError | None:
     return ApiError(number, root.findtext("error"))
 
 
+def pull_records(pieces: Iterable[str], spec: CallSpec, tz: tzinfo) -> Iterator[Any]:
+    """The records of a list body fed as text pieces (declaration stripped), in order.
+
+    The one incremental XML reader: ``iter_parse`` streams with it, and ``decode`` re-reads a
+    malformed list body with it, so both report the first fault in document order (a bad
+    record before a syntax error) with the same message and position.
+    """
+    body = spec.body
+    assert isinstance(body, ListBody)
+    plan = record_plan(body.record, fmt, tz)
+    read = fast.xml_reader(plan, tz)
+    parser = etree.XMLPullParser(events=("start", "end"), resolve_entities=False,
+                                 no_network=True, load_dtd=False, dtd_validation=False,
+                                 huge_tree=False, remove_comments=True, remove_pis=True)
+    depth = 0
+    index = 0
+    root: Any = None
+    tail = ""
+    line = 1
+    for text in pieces:
+        window = tail + text
+        dtd = _DTD.search(window)
+        if dtd is not None:
+            at = line + window.count("\n", 0, dtd.start()) - tail.count("\n")
+            raise ParseError("DTDs and entity declarations are not allowed", call=spec.name,
+                             fmt=2, line=at, col=dtd.start() - window.rfind("\n", 0,
+                                                                           dtd.start()))
+        line += text.count("\n")
+        tail = text[-16:]
+        try:
+            parser.feed(text)
+            events = list(parser.read_events())
+        except etree.XMLSyntaxError as exc:
+            raise _pull_error(exc, spec) from None
+        for event, el in events:
+            if event == "start":
+                depth += 1
+                if root is None:
+                    root = el
+                    CODEC._root(root, body.xml_root, spec)
+                continue
+            depth -= 1
+            if depth == 0:  # the root's end: its text and the last record's tail are known
+                check_content(root, spec.name, "$", container=True)
+                continue
+            if depth != 1:
+                continue
+            # parse's order: the root's text, then per record: its tag, its items, its tail
+            previous = el.getprevious()
+            if previous is not None:
+                check_tail(root, previous, spec.name, "$")
+            if index == 0 and root.text and not root.text.isspace():
+                check_content(root, spec.name, "$", container=True)
+            if el.tag != body.record.xml_tag:
+                raise ParseError(f"<{root.tag!s}> holds <{el.tag!s}>, expected only "
+                                 f"<{body.record.xml_tag}> records", call=spec.name, fmt=2,
+                                 line=el.sourceline, col=1, path="$")
+            yield read(el) or CODEC._record(el, plan, spec, f"$[{index}]")
+            index += 1
+            el.clear()
+            while el.getprevious() is not None:
+                del root[0]
+    try:
+        parser.close()
+    except etree.XMLSyntaxError as exc:
+        raise _pull_error(exc, spec) from None
+
+
+def _pull_error(exc: etree.XMLSyntaxError, spec: CallSpec) -> ParseError:
+    """A syntax error of the pull parser, worded as :func:`load` words it."""
+    line, col = exc.position
+    msg = _LXML_POSITION.sub("", exc.msg)
+    return ParseError(f"malformed XML: {msg}", call=spec.name, fmt=2, line=line, col=col)
+
+
 class XmlCodec:
     """Decode and encode fmt=2 bodies of any call."""
 
@@ -147,7 +223,18 @@ class XmlCodec:
         return _error_of(value)
 
     def decode(self, text: str, call: CallSpec, tz: tzinfo) -> Any:
-        root = load(text, call.name)
+        try:
+            root = load(text, call.name)
+        except ParseError as exc:
+            body = call.body
+            stripped = strip_declaration(text)
+            if (exc.msg.startswith("malformed XML") and isinstance(body, ListBody)
+                    and stripped.lstrip().startswith(f"<{body.xml_root}>")):
+                # the first fault in document order, as iter_parse finds it
+                for _ in pull_records([stripped], call, tz):
+                    pass
+            raise
+
         error = _error_of(root)
         if error is not None:
             return error
