@@ -105,14 +105,21 @@ class UsageError(SmscFormatsError, ValueError):
     """
 
 
+_LXML_POSITION = re.compile(r"(?:, line [0-9]+, column [0-9]+| line [0-9]+)\Z")
+
+
+def lxml_message(msg: str) -> str:
+    """An lxml message without what libxml2 appends: the position again, a newline."""
+    return _LXML_POSITION.sub("", msg.strip()).strip()
+
+
 def _foreign(exc: BaseException) -> tuple[str, int, int]:
     """What a foreign exception met while reading a body says, and where (1, 1 if unknown)."""
     if isinstance(exc, json.JSONDecodeError):
         return f"malformed JSON: {exc.msg}", exc.lineno, exc.colno
     if isinstance(exc, etree.XMLSyntaxError):
         line, col = exc.position
-        msg = re.sub(r"(?:, line [0-9]+, column [0-9]+| line [0-9]+)?\s*\Z", "", exc.msg)
-        return f"malformed XML: {msg}", line or 1, col or 1
+        return f"malformed XML: {lxml_message(exc.msg)}", line or 1, col or 1
     if isinstance(exc, RecursionError):
         return "nested too deeply", 1, 1
     if isinstance(exc, MemoryError):

@@ -15,7 +15,7 @@ from typing import Any
 
 from lxml import etree
 
-from ..errors import EmitError, ParseError, clip, position
+from ..errors import EmitError, ParseError, clip, lxml_message, position
 from ..model import ApiError, Price
 from ..spec import CallSpec, Form, ListBody, OneOrListBody, Place, RecordBody, RecordSpec
 from ..values import ValueProblem, reader, writer
@@ -29,8 +29,6 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
                           remove_pis=True)
 _DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 _DTD = re.compile(r"<!(?:DOCTYPE|ENTITY)")
-_LXML_POSITION = re.compile(r"(?:, line [0-9]+, column [0-9]+| line [0-9]+)?\s*\Z")
-"""What libxml2 appends to a message: the position again (we give it once) and a newline."""
 _NOT_XML_CHAR = re.compile("[^\t\n\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NOT_ATTRIBUTE_CHAR = re.compile("[^\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -55,7 +53,7 @@ def load(text: str, call: str) -> Element:
         root = etree.fromstring(text.encode("utf-8", "surrogatepass"), _PARSER)
     except etree.XMLSyntaxError as exc:
         line, col = exc.position
-        msg = _LXML_POSITION.sub("", exc.msg)  # lxml repeats the position; we give it once
+        msg = lxml_message(exc.msg)  # lxml repeats the position; we give it once
         raise ParseError(f"malformed XML: {msg}", call=call, fmt=fmt, line=line,
                          col=col) from None
     except ValueError as exc:
@@ -162,12 +160,12 @@ def pull_records(pieces: Iterable[str], spec: CallSpec, tz: tzinfo) -> Iterator[
                                                                            dtd.start()))
         line += text.count("\n")
         tail = text[-16:]
+        failed: etree.XMLSyntaxError | None = None
         try:
             parser.feed(text)
-            events = list(parser.read_events())
         except etree.XMLSyntaxError as exc:
-            raise _pull_error(exc, spec) from None
-        for event, el in events:
+            failed = exc  # the records before the fault come first, however text was cut
+        for event, el in parser.read_events():
             if event == "start":
                 depth += 1
                 if root is None:
@@ -195,6 +193,8 @@ def pull_records(pieces: Iterable[str], spec: CallSpec, tz: tzinfo) -> Iterator[
             el.clear()
             while el.getprevious() is not None:
                 del root[0]
+        if failed is not None:
+            raise _pull_error(failed, spec) from None
     try:
         parser.close()
     except etree.XMLSyntaxError as exc:
@@ -204,7 +204,7 @@ def pull_records(pieces: Iterable[str], spec: CallSpec, tz: tzinfo) -> Iterator[
 def _pull_error(exc: etree.XMLSyntaxError, spec: CallSpec) -> ParseError:
     """A syntax error of the pull parser, worded as :func:`load` words it."""
     line, col = exc.position
-    msg = _LXML_POSITION.sub("", exc.msg)
+    msg = lxml_message(exc.msg)
     return ParseError(f"malformed XML: {msg}", call=spec.name, fmt=2, line=line, col=col)
 
 
