@@ -11,7 +11,7 @@ from tabulate import tabulate
 from ..api import emit, parse
 from ..canonical import from_canonical, to_canonical
 from ..charset import decode, detect_format
-from ..errors import SmscFormatsError
+from ..errors import SmscFormatsError, UsageError
 from ..spec import CALLS, FORMAT_NAMES
 from .common import CALL_CHOICE, FMT_CHOICE, describe_error, fail, read_input
 
@@ -36,7 +36,7 @@ def parse_command(call: str, fmt: int | None, charset: str | None, strict: bool,
             click.echo(f"fmt={found} charset={used}", err=True)
         reply = parse(body, call=call, fmt=fmt, charset=charset, strict=strict)
     except SmscFormatsError as exc:
-        fail(describe_error(exc, file))
+        fail(describe_error(exc, file), 2 if isinstance(exc, UsageError) else 1)
     click.echo(json.dumps(to_canonical(reply), ensure_ascii=False, indent=2))
 
 
@@ -58,7 +58,7 @@ def emit_command(call: str, fmt: int, charset: str, file: str) -> None:
     try:
         body = emit(from_canonical(data, call=call), call=call, fmt=fmt, charset=charset)
     except SmscFormatsError as exc:
-        fail(describe_error(exc, file))
+        fail(describe_error(exc, file), 2 if isinstance(exc, UsageError) else 1)
     sys.stdout.buffer.write(body)
     sys.stdout.buffer.flush()
 

@@ -207,3 +207,20 @@ def test_spec_of_all_calls() -> None:
     assert "2:name [attribute]" in out
     assert "OperatorInfo" in out
     assert "PhoneOperatorInfo" in out
+
+
+@pytest.mark.parametrize("command", [["parse", "--call", "get_stat"],
+                                     ["emit", "--call", "get_stat", "--fmt", "3"]])
+def test_an_unusable_charset_is_a_usage_error_exiting_2(command: list[str]) -> None:
+    result = run(*command, "--charset", "rot13", "-", stdin=b"[]")
+    assert one_error_line(result) == ("-: unsupported charset 'rot13': not an ASCII-compatible "
+                                      "text charset")
+    assert result.exit_code == 2
+
+
+def test_a_hostile_body_is_one_line_not_a_traceback() -> None:
+    body = b'{"error_code":1e9999999999999999999}'
+    for fmt in ("0", "3"):
+        result = run("parse", "--call", "get_stat", "--fmt", fmt, "-v", "-", stdin=body)
+        assert result.exit_code == 1
+        assert "Traceback" not in result.stderr
