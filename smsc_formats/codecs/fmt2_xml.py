@@ -72,21 +72,29 @@ def check_content(el: Element, call: str, path: str, container: bool = False) ->
     """
     if not len(el) and not container:
         return
-    if el.text and not el.text.isspace():
+    text = el.text
+    if text and not text.isspace():
         beside = "beside child elements" if len(el) else "where only elements belong"
-        raise ParseError(f"mixed content: text {clip(el.text.strip())} {beside} in "
-                         f"<{el.tag!s}>", call=call, fmt=fmt, line=el.sourceline, col=1,
-                         path=path)
+        lead = text[:len(text) - len(text.lstrip())]
+        line = None if el.sourceline is None else el.sourceline + lead.count("\n")
+        raise ParseError(f"mixed content: text {clip(text.strip())} {beside} in "
+                         f"<{el.tag!s}>", call=call, fmt=fmt, line=line, col=1, path=path)
     for child in el:
         check_tail(el, child, call, path)
 
 
 def check_tail(parent: Element, child: Element, call: str, path: str) -> None:
     """The text after ``child`` inside ``parent`` is whitespace, or a mixed-content error."""
-    if child.tail and not child.tail.isspace():
-        raise ParseError(f"mixed content: text {clip(child.tail.strip())} beside child "
-                         f"elements in <{parent.tag!s}>", call=call, fmt=fmt,
-                         line=child.sourceline, col=1, path=path)
+    tail = child.tail
+    if tail and not tail.isspace():
+        # the stray text's line: counted back from the next element, which follows it
+        after = child.getnext()
+        line = child.sourceline
+        if after is not None and after.sourceline is not None:
+            line = after.sourceline - tail.lstrip().count("\n")
+        raise ParseError(f"mixed content: text {clip(tail.strip())} beside child "
+                         f"elements in <{parent.tag!s}>", call=call, fmt=fmt, line=line,
+                         col=1, path=path)
 
 
 def record_items(el: Element, call: str, path: str) -> list[tuple[str, str, int | None]]:
@@ -190,7 +198,7 @@ def pull_records(pieces: Iterable[str], spec: CallSpec, tz: tzinfo) -> Iterator[
                                  line=el.sourceline, col=1, path="$")
             yield read(el) or CODEC._record(el, plan, spec, f"$[{index}]")
             index += 1
-            el.clear()
+            el.clear(keep_tail=True)  # its tail is checked once the next record is read
             while el.getprevious() is not None:
                 del root[0]
         if failed is not None:
