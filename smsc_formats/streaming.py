@@ -20,10 +20,13 @@ Decisions:
 * Short bodies (under 4 KiB), and bodies that do not begin like a list of the call's records
   (an error shape, another root element, a JSON object, a CRLF body), are read whole and given
   to ``parse``, so detection, error shapes and messages are exactly ``parse``'s.
-* Charset: the caller's ``charset``; else the XML declaration; else UTF-8 if the first 4 KiB
-  are UTF-8 and windows-1251 otherwise (``parse`` can check the whole body; a stream cannot, so
-  pass ``charset`` for windows-1251 or koi8-r bodies). Invalid bytes are a ParseError with
-  their line and column.
+* Charset: the caller's ``charset``; else the XML declaration; else rule 3 of decisions.md,
+  decided by the very function ``parse`` uses (:func:`smsc_formats.charset.utf8_or_1251`):
+  UTF-8 with bad bytes is a ParseError at the first bad byte, and a stream that has read only
+  ASCII turns windows-1251 at its first non-UTF-8 byte, exactly as ``parse`` reads the whole
+  body. Pass ``charset`` for koi8-r bodies.
+* Errors go through the package's one boundary (:func:`smsc_formats.errors.boundary`): only
+  ParseError (and SmscApiError for an error body) leaves; caller mistakes are UsageError.
 """
 
 from __future__ import annotations
