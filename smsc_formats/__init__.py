@@ -11,7 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .api import emit, parse, unwrap
 from .canonical import from_canonical, to_canonical
 from .charset import sniff
-from .errors import EmitError, ParseError, RequestError, SmscFormatsError
+from .errors import EmitError, ParseError, RequestError, SmscFormatsError, UsageError
 from .model import (
     ApiError,
     IncomingMessage,
@@ -58,6 +58,7 @@ __all__ = [
     "SmscApiError",
     "SmscFormatsError",
     "StatRow",
+    "UsageError",
     "__version__",
     "emit",
     "from_canonical",

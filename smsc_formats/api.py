@@ -1,7 +1,9 @@
 """parse, emit and unwrap: the public entry points, dispatching through the codec table.
 
-Sans-I/O: bytes in, values out, and back. ``parse`` raises only :class:`ParseError`;
-``emit`` raises only :class:`EmitError`.
+Sans-I/O: bytes in, values out, and back. ``parse`` raises only :class:`ParseError` for a
+body (through the one error boundary, :func:`smsc_formats.errors.boundary`) and
+:class:`UsageError` for its arguments; ``emit`` raises only :class:`EmitError` and
+:class:`UsageError`.
 """
 
 from __future__ import annotations
@@ -11,60 +13,55 @@ from typing import Any
 
 from .charset import canonical_name, decode, detect_format
 from .codecs import CODECS, fmt3_json
-from .errors import EmitError, ParseError
+from .errors import EmitError, ParseError, UsageError, boundary
 from .model import ApiError, Reply, SmscApiError
 from .spec import CALLS, FORMATS, CallSpec, ListBody, OneOrListBody
 from .values import MOSCOW
 
 
 def call_spec(call: str) -> CallSpec:
-    """The spec of a call by name; an unknown name is a ParseError listing the known ones."""
+    """The spec of a call by name; an unknown name is a UsageError listing the known ones."""
     try:
         return CALLS[call]
-    except KeyError:
-        raise ParseError(f"unknown call {call!r}; known: {', '.join(CALLS)}") from None
+    except (KeyError, TypeError):
+        raise UsageError(f"unknown call {call!r}; known: {', '.join(CALLS)}") from None
 
 
-def _check_fmt(fmt: int | None, call: str) -> None:
-    if fmt is not None and fmt not in FORMATS:
-        raise ParseError(f"unknown fmt {fmt!r}; known: 0, 1, 2, 3", call=call)
+def check_fmt(fmt: object, call: str, *, optional: bool = True) -> None:
+    """A fmt the caller named must be one of 0-3 (``None`` means "detect" where allowed)."""
+    if fmt is None and optional:
+        return
+    if type(fmt) is not int or fmt not in FORMATS:
+        raise UsageError(f"unknown fmt {fmt!r}; known: 0, 1, 2, 3")
 
 
 def parse(body: bytes | str, *, call: str, fmt: int | None = None, charset: str | None = None,
-          content_type: str | None = None, server_tz: tzinfo = MOSCOW,
-          strict: bool = False) -> Reply:
+          content_type: str | None = None, server_tz: tzinfo = MOSCOW) -> Reply:
     """The canonical value a body of ``call`` carries.
 
     ``fmt=None`` detects the format. ``charset`` is the one the request asked for; without it
     the charset chain decides (XML declaration, the bytes, then ``content_type``). An error
     body of any format is recognised whatever ``fmt`` says, and returned as an
-    :class:`ApiError`. With ``strict=True`` every conformance finding (see
-    :func:`smsc_formats.checks.conformance.check_body`) raises too.
+    :class:`ApiError`. Only :class:`ParseError` leaves it for a bad body, and
+    :class:`UsageError` for a caller mistake. To have conformance findings raise too, use
+    :func:`smsc_formats.checks.parse_strict`: the parser core knows nothing of the checks.
     """
     spec = call_spec(call)
-    _check_fmt(fmt, call)
+    check_fmt(fmt, call)
     if not isinstance(body, bytes | bytearray | str):
-        raise TypeError(f"parse reads a body as bytes or str, not {type(body).__name__}")
-    if (fmt == 3 and type(body) is bytes and not strict and content_type is None
-            and charset in (None, "utf-8", "UTF-8")):
-        # fmt=3 reads UTF-8 bytes straight from the body (see JsonCodec.decode_utf8)
-        reply = fmt3_json.CODEC.decode_utf8(body, spec, server_tz)
-        if reply is not fmt3_json.DECLINED:
-            return reply  # type: ignore[no-any-return]
-    try:
-        text, _ = decode(body, charset, content_type)
-    except ParseError as exc:
-        raise exc.located(call=call, fmt=fmt) from None
-    reply = _decode(text, spec, fmt, server_tz)
-    if strict:
-        from .checks.conformance import check_text
-
-        findings = check_text(text, call=call, fmt=fmt, server_tz=server_tz)
-        if findings:
-            first = findings[0]
-            raise ParseError(f"{first.message} ({len(findings)} finding(s) in strict mode)",
-                             call=call, fmt=first.fmt, path=first.path)
-    return reply  # type: ignore[no-any-return]
+        raise UsageError(f"parse reads a body as bytes or str, not {type(body).__name__}")
+    if charset:
+        canonical_name(charset)  # a caller mistake, before the body is looked at
+    with boundary(call, fmt):
+        if (fmt == 3 and type(body) is bytes and content_type is None
+                and charset in (None, "utf-8", "UTF-8")):
+            # fmt=3 reads UTF-8 bytes straight from the body (see JsonCodec.decode_utf8)
+            reply = fmt3_json.CODEC.decode_utf8(body, spec, server_tz)
+            if reply is not fmt3_json.DECLINED:
+                return reply  # type: ignore[no-any-return]
+        text, _ = decode(bytes(body) if isinstance(body, bytearray) else body, charset,
+                         content_type)
+        return _decode(text, spec, fmt, server_tz)  # type: ignore[no-any-return]
 
 
 def _decode(text: str, spec: CallSpec, fmt: int | None, tz: tzinfo) -> Any:
@@ -115,19 +112,14 @@ def emit(reply: Reply, *, call: str, fmt: int, charset: str = "utf-8",
     A value the format or charset cannot carry unchanged is an :class:`EmitError`; nothing is
     replaced or dropped.
     """
-    if call not in CALLS:
-        raise EmitError(f"unknown call {call!r}; known: {', '.join(CALLS)}")
-    if fmt not in FORMATS:
-        raise EmitError(f"unknown fmt {fmt!r}; known: 0, 1, 2, 3")
-    try:
-        name = canonical_name(charset)
-    except ParseError as exc:
-        raise EmitError(exc.msg) from None
+    spec = call_spec(call)
+    check_fmt(fmt, call, optional=False)
+    name = canonical_name(charset)
     codec = CODECS[fmt]
     if isinstance(reply, ApiError):
         text = codec.write_error(reply)
     else:
-        text = codec.encode(reply, CALLS[call], server_tz)
+        text = codec.encode(reply, spec, server_tz)
     try:
         return text.encode(name)
     except UnicodeEncodeError as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from .errors import ParseError
+from .errors import ParseError, UsageError, boundary
 
 SUPPORTED = ("utf-8", "windows-1251", "koi8-r")
 """The charsets the API serves, by their canonical names."""
@@ -21,12 +21,33 @@ _LABEL = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9._-]+)", re.IGNORECASE)
 _TEXT_ERROR = re.compile(r"ERROR = -?[0-9]+(?: \(.*\))?", re.DOTALL)
 
 
+_PROBE = '<?xml version="1.0"?>\n<a b=\'c\'>0-9 A-Z _.,;:!</a>'
+"""ASCII text that an ASCII-compatible charset encodes byte for byte (UTF-16 does not)."""
+
+HEAD = 4096
+"""How many leading bytes rule 3 weighs when the first bad UTF-8 byte lies inside them."""
+
+
 def canonical_name(charset: str) -> str:
-    """The canonical name of a charset (``cp1251`` -> ``windows-1251``); unknown ones fail."""
+    """The canonical name of a charset (``cp1251`` -> ``windows-1251``).
+
+    Only ASCII-compatible text charsets can carry a body; any other name (``rot13``, ``hex``,
+    ``undefined``, ``utf-16``, a name with a NUL, a non-string) is a :class:`UsageError`.
+    """
+    if not isinstance(charset, str):
+        raise UsageError(f"a charset is a name (str), not {type(charset).__name__}")
     try:
-        name = codecs.lookup(charset).name
-    except LookupError:
-        raise ParseError(f"unknown charset {charset!r}") from None
+        info = codecs.lookup(charset)
+    except (LookupError, ValueError):
+        raise UsageError(f"unknown charset {charset!r}") from None
+    try:
+        usable = info._is_text_encoding and _PROBE.encode(info.name) == _PROBE.encode("ascii")
+    except (UnicodeError, LookupError, TypeError, ValueError):
+        usable = False
+    if not usable:
+        raise UsageError(f"unsupported charset {charset!r}: not an ASCII-compatible text "
+                         "charset")
+    name = info.name
     return {"cp1251": "windows-1251", "utf-8": "utf-8", "koi8-r": "koi8-r"}.get(name, name)
 
 
@@ -41,18 +62,83 @@ def label_of(content_type: str | None) -> str | None:
 def declared_charset(head: bytes) -> str | None:
     """The charset an XML declaration at the start of ``head`` names, if there is one.
 
-    An unknown name is a ParseError pointing at it.
+    An unknown or unusable name is a ParseError pointing at it (the body's fault, not the
+    caller's).
     """
     declared = _XML_ENCODING.match(head[:200])
     if declared is None:
         return None
     try:
         return canonical_name(declared.group(1).decode("ascii"))
-    except ParseError as exc:
-        start = declared.start(1)
-        line = head.count(b"\n", 0, start) + 1
-        raise ParseError(f"the XML declaration names an {exc.msg}", line=line,
-                         col=start - (head.rfind(b"\n", 0, start) + 1) + 1) from None
+    except UsageError as exc:
+        line, col = byte_position(head, declared.start(1), "ascii")
+        raise ParseError(f"the XML declaration names an {exc}", line=line, col=col) from None
+
+
+def byte_position(data: bytes, offset: int, charset: str) -> tuple[int, int]:
+    """The 1-based line and column (in characters) of byte ``offset`` of ``data``."""
+    line = data.count(b"\n", 0, offset) + 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    return line, len(data[start:offset].decode(charset, "replace")) + 1
+
+
+def undecodable(data: bytes, offset: int, charset: str, sniffed: bool) -> ParseError:
+    """The ParseError for the byte at ``offset`` that ``charset`` cannot decode.
+
+    ``sniffed`` says the charset came from the bytes (rule 3), not from the caller or a
+    declaration; ``parse`` and ``iter_parse`` both word and place the error with this.
+    """
+    bad = data[offset] if 0 <= offset < len(data) else 0
+    line, col = byte_position(data, offset, charset)
+    if sniffed and charset == "windows-1251":
+        msg = (f"the body is neither UTF-8 nor windows-1251 (byte 0x{bad:02x}); "
+               "pass its charset")
+    else:
+        msg = f"not valid {charset}: byte 0x{bad:02x}"
+    return ParseError(msg, line=line, col=col)
+
+
+def _first_bad_utf8(data: bytes, final: bool) -> int | None:
+    try:
+        codecs.getincrementaldecoder("utf-8")("strict").decode(data, final)
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return None
+
+
+def utf8_or_1251(data: bytes, *, final: bool = True) -> str:
+    """Rule 3 of decisions.md's charset chain: ``"utf-8"`` or ``"windows-1251"`` by the bytes.
+
+    ``data`` is a whole body (``final``) or the head of a stream, at least :data:`HEAD` bytes
+    long. Strict UTF-8 wins. Otherwise let ``k`` be the first byte that is not UTF-8; the
+    sample is the first ``HEAD`` bytes, or everything up to ``k`` when ``k`` lies past them. If
+    at least as many of the sample's non-ASCII bytes form valid UTF-8 sequences as do not (and
+    some do), the body is UTF-8 with bad bytes: a ParseError at ``k``. Else it is windows-1251.
+
+    Past the head the sample is all valid UTF-8 but for byte ``k``, so the rule comes down to
+    "any non-ASCII byte before ``k`` means UTF-8": a stream that has decoded only ASCII so far
+    switches to windows-1251 at ``k`` and reads what ``parse`` reads (see :func:`switches`).
+    """
+    bad = _first_bad_utf8(data, final)
+    if bad is None:
+        return "utf-8"
+    sample = data[:max(HEAD, bad + 1)]
+    text = sample.decode("utf-8", "surrogateescape")
+    invalid = sum(1 for c in text if "\udc80" <= c <= "\udcff")
+    valid = sum(len(c.encode("utf-8")) for c in text if c > "\x7f" and not
+                "\udc80" <= c <= "\udcff")
+    if valid and valid >= invalid:
+        raise undecodable(data, bad, "utf-8", sniffed=True)
+    return "windows-1251"
+
+
+def switches(decoded_ascii: bool, before: bytes) -> bool:
+    """Whether a stream read as sniffed UTF-8 turns windows-1251 at its first bad byte.
+
+    True exactly when nothing before that byte was non-ASCII: :func:`utf8_or_1251` on the whole
+    body then says windows-1251, and the text read so far is the same in both charsets.
+    """
+    return decoded_ascii and before.isascii()
 
 
 def choose(body: bytes, charset: str | None = None, content_type: str | None = None) -> str:
@@ -62,11 +148,9 @@ def choose(body: bytes, charset: str | None = None, content_type: str | None = N
     declared = declared_charset(body)
     if declared:
         return declared
-    try:
-        body.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    name = utf8_or_1251(body)
+    if name == "utf-8":
+        return name
     try:
         body.decode("windows-1251")
         return "windows-1251"
@@ -74,17 +158,19 @@ def choose(body: bytes, charset: str | None = None, content_type: str | None = N
         bad = exc.start  # a byte with no windows-1251 meaning (nor a UTF-8 one here)
     label = label_of(content_type)
     if label:
-        return canonical_name(label)
-    line = body.count(b"\n", 0, bad) + 1
-    col = bad - (body.rfind(b"\n", 0, bad) + 1) + 1
-    raise ParseError(f"the body is neither UTF-8 nor windows-1251 (byte 0x{body[bad]:02x}); "
-                     "pass its charset", line=line, col=col)
+        try:
+            return canonical_name(label)
+        except UsageError:
+            pass  # a label is recorded, not trusted: its name is no caller mistake
+    raise undecodable(body, bad, "windows-1251", sniffed=True)
 
 
 def decode(body: bytes | str, charset: str | None = None,
            content_type: str | None = None) -> tuple[str, str]:
     """The body as text without a BOM, and the charset it was decoded with."""
     if isinstance(body, str):
+        if charset is not None:
+            canonical_name(charset)
         return body.removeprefix("\ufeff"), charset or "utf-8"
     if not charset and _XML_ENCODING.match(body[:200]) is None:
         try:  # the chain's "strict UTF-8 first", without decoding the body twice
@@ -95,10 +181,7 @@ def decode(body: bytes | str, charset: str | None = None,
     try:
         text = body.decode(name)
     except UnicodeDecodeError as exc:
-        line = body.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (body.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ParseError(f"not valid {name}: byte 0x{body[exc.start]:02x}", line=line,
-                         col=col) from None
+        raise undecodable(body, exc.start, name, sniffed=False) from None
     return text.removeprefix("\ufeff"), name
 
 
@@ -139,5 +222,9 @@ def sniff(body: bytes | str, content_type: str | None = None,
 
     Naming the ``call`` sharpens the ``key = value`` versus CSV decision to that call's keys.
     """
-    text, charset = decode(body, None, content_type)
-    return detect_format(text, call), charset
+    if not isinstance(body, bytes | bytearray | str):
+        raise UsageError(f"sniff reads a body as bytes or str, not {type(body).__name__}")
+    with boundary(call):
+        text, charset = decode(bytes(body) if isinstance(body, bytearray) else body, None,
+                               content_type)
+        return detect_format(text, call), charset

@@ -15,6 +15,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeAlias, TypeVar, dataclass_transform
 
+from .errors import SmscFormatsError
+
 _T = TypeVar("_T")
 
 SLOTS: dict[type, type] = {}
@@ -182,7 +184,7 @@ class ApiError:
         return SmscApiError(self)
 
 
-class SmscApiError(Exception):
+class SmscApiError(SmscFormatsError):
     """Raised by :func:`smsc_formats.unwrap` when the server answered with an error."""
 
     def __init__(self, error: ApiError) -> None:

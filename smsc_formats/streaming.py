@@ -22,10 +22,13 @@ Decisions:
 * Short bodies (under 4 KiB), and bodies that do not begin like a list of the call's records
   (an error shape, another root element, a JSON object), are read whole and given
   to ``parse``, so detection, error shapes and messages are exactly ``parse``'s.
-* Charset: the caller's ``charset``; else the XML declaration; else UTF-8 if the first 4 KiB
-  are UTF-8 and windows-1251 otherwise (``parse`` can check the whole body; a stream cannot, so
-  pass ``charset`` for windows-1251 or koi8-r bodies). Invalid bytes are a ParseError with
-  their line and column.
+* Charset: the caller's ``charset``; else the XML declaration; else rule 3 of decisions.md,
+  decided by the very function ``parse`` uses (:func:`smsc_formats.charset.utf8_or_1251`):
+  UTF-8 with bad bytes is a ParseError at the first bad byte, and a stream that has read only
+  ASCII turns windows-1251 at its first non-UTF-8 byte, exactly as ``parse`` reads the whole
+  body. Pass ``charset`` for koi8-r bodies.
+* Errors go through the package's one boundary (:func:`smsc_formats.errors.boundary`): only
+  ParseError (and SmscApiError for an error body) leaves; caller mistakes are UsageError.
 """
 
 from __future__ import annotations
@@ -37,14 +40,19 @@ from datetime import tzinfo
 from decimal import Decimal
 from typing import Any, Protocol
 
-from lxml import etree
-
-from .api import call_spec, parse
-from .charset import canonical_name, declared_charset, detect_format
-from .codecs import CODECS, fast, fmt2_xml, line_tokens
+from .api import call_spec, check_fmt, parse
+from .charset import (
+    canonical_name,
+    declared_charset,
+    detect_format,
+    switches,
+    undecodable,
+    utf8_or_1251,
+)
+from .codecs import CODECS, fast, fmt2_xml, fmt3_json, line_tokens
 from .codecs.lines import LineCodec
 from .codecs.plan import RecordPlan, record_plan
-from .errors import ParseError
+from .errors import ParseError, UsageError, boundary
 from .model import ApiError, Record, SmscApiError
 from .spec import CallSpec, ListBody
 from .values import MOSCOW
@@ -81,14 +89,14 @@ def _byte_chunks(stream: _Readable | Iterable[bytes] | bytes | bytearray) -> Ite
 
 def _iterable(stream: object) -> Iterable[object]:
     if isinstance(stream, str) or not isinstance(stream, Iterable):
-        raise TypeError(f"iter_parse reads bytes: pass a binary file (opened 'rb'), bytes "
+        raise UsageError(f"iter_parse reads bytes: pass a binary file (opened 'rb'), bytes "
                         f"chunks or bytes, not {type(stream).__name__}")
     return stream
 
 
 def _chunk(chunk: object) -> bytes:
     if not isinstance(chunk, _BYTES):
-        raise TypeError(f"iter_parse reads bytes: got a {type(chunk).__name__} chunk (open "
+        raise UsageError(f"iter_parse reads bytes: got a {type(chunk).__name__} chunk (open "
                         f"the file in binary mode, 'rb')")
     return bytes(chunk)
 
@@ -97,10 +105,12 @@ class _Text:
     """Decoded text of a byte stream, with the position of any undecodable byte."""
 
     def __init__(self, chunks: Iterator[bytes], head: bytes, charset: str, call: str,
-                 fmt: int | None) -> None:
+                 fmt: int | None, sniffed: bool = False) -> None:
         self.chunks = chunks
         self.head = head
         self.charset = charset
+        self.sniffed = sniffed  # the charset came from the bytes (rule 3), not a name
+        self.ascii = True  # only ASCII decoded so far
         self.decoder = _codecs.getincrementaldecoder(charset)("strict")
         self.call, self.fmt = call, fmt
         self.line, self.col = 1, 1
@@ -119,13 +129,23 @@ class _Text:
             text = self.decoder.decode(data, final)
         except UnicodeDecodeError as exc:
             data = pending + data
-            before = data[:max(exc.start, 0)].decode(self.charset, "replace")
+            start = max(exc.start, 0)
+            if (self.sniffed and self.charset == "utf-8"
+                    and switches(self.ascii, data[:start])):
+                # rule 3 on the whole body says windows-1251, and all read so far is ASCII
+                self.charset = "windows-1251"
+                self.decoder = _codecs.getincrementaldecoder("windows-1251")("strict")
+                yield from self._decode(data, final)
+                return
+            before = data[:start].decode(self.charset, "replace")
             line = self.line + before.count("\n")
             col = (len(before) - before.rfind("\n") if "\n" in before
                    else self.col + len(before))
-            bad = data[exc.start] if 0 <= exc.start < len(data) else 0
-            raise ParseError(f"not valid {self.charset}: byte 0x{bad:02x}", call=self.call,
-                             fmt=self.fmt, line=line, col=col) from None
+            fault = undecodable(data, start, self.charset, self.sniffed)
+            raise ParseError(fault.msg, call=self.call, fmt=self.fmt, line=line,
+                             col=col) from None
+        if self.ascii and not text.isascii():
+            self.ascii = False
         if self.first and text:
             text = text.removeprefix("\ufeff")
             self.first = False
@@ -145,19 +165,26 @@ def iter_parse(stream: _Readable | Iterable[bytes] | bytes | bytearray, *, call:
     """The records of a list body of ``call``, one at a time, as the stream delivers them.
 
     ``stream`` is a binary file-like object (``read(n)`` gives bytes), an iterable of bytes
-    chunks, or a whole body as bytes; text is a :class:`TypeError`. Yields exactly the items
-    of ``parse(body, call=call, fmt=fmt, charset=charset)``. Raises :class:`ParseError` (with
-    line and column) for a malformed body, after the records before the fault; raises
+    chunks, or a whole body as bytes; text is a :class:`~smsc_formats.UsageError`. Yields
+    exactly the items of ``parse(body, call=call, fmt=fmt, charset=charset)``. Raises
+    :class:`ParseError` (with line and column) for a malformed body, after the records before
+    the fault (every foreign error is turned into one at the package's one boundary); raises
     :class:`~smsc_formats.SmscApiError` for an error body.
     """
     spec = call_spec(call)
     if not isinstance(spec.body, ListBody):
         lists = ", ".join(n for n, c in _calls().items() if isinstance(c.body, ListBody))
-        raise ParseError(f"iter_parse streams list calls ({lists}); use parse", call=call,
-                         fmt=fmt)
-    if fmt is not None and fmt not in CODECS:
-        raise ParseError(f"unknown fmt {fmt!r}; known: 0, 1, 2, 3", call=call)
-    chunks = _byte_chunks(stream)
+        raise UsageError(f"iter_parse streams list calls ({lists}); {call} is not one: use "
+                         "parse")
+    check_fmt(fmt, call)
+    if charset:
+        canonical_name(charset)  # a caller mistake, before the body is looked at
+    with boundary(call, fmt):
+        yield from _stream(_byte_chunks(stream), spec, fmt, charset, server_tz)
+
+
+def _stream(chunks: Iterator[bytes], spec: CallSpec, fmt: int | None, charset: str | None,
+            server_tz: tzinfo) -> Iterator[Record]:
     head = b""
     for data in chunks:
         head += data
@@ -166,24 +193,24 @@ def iter_parse(stream: _Readable | Iterable[bytes] | bytes | bytearray, *, call:
     else:  # the whole body is short: parse decides everything
         yield from _whole(head, iter(()), spec, fmt, charset, server_tz)
         return
-    name = _charset(head, charset)
-    if name is None:
+    chosen = _charset(head, charset)
+    if chosen is None:
         yield from _whole(head, chunks, spec, fmt, charset, server_tz)
         return
-    text = _Text(chunks, head, name, call, fmt)
+    text = _Text(chunks, head, chosen[0], spec.name, fmt, sniffed=chosen[1])
     pieces = iter(text)
     first = ""
     for piece in pieces:  # enough text to see the format and the first line
         first += piece
         if "\n" in first.lstrip() or len(first) >= 4096:
             break
-    found = detect_format(first, call) if fmt is None else fmt
-    text.fmt = found
+    found = detect_format(first, spec.name) if fmt is None else fmt
     reader = {0: _lines, 1: _lines, 2: _xml, 3: _json}[found]
     streamed = reader(first, pieces, spec, found, server_tz)
     if next(streamed) is _WHOLE:  # not a list of this call's records: let parse say what it is
         rest = "".join(pieces)
-        yield from _whole((first + rest).encode(name), iter(()), spec, fmt, name, server_tz)
+        yield from _whole((first + rest).encode(text.charset), iter(()), spec, fmt,
+                          text.charset, server_tz)
         return
     yield from streamed
 
@@ -199,20 +226,22 @@ _WHOLE: Any = object()
 _GO: Any = object()
 
 
-def _charset(head: bytes, charset: str | None) -> str | None:
+def _charset(head: bytes, charset: str | None) -> tuple[str, bool] | None:
+    """The charset to read a stream with, and whether the bytes chose it (rule 3).
+
+    Decided by the very rule ``parse`` uses (:func:`smsc_formats.charset.utf8_or_1251`), so a
+    stream and a whole body agree: UTF-8 with bad bytes is a ParseError at the first bad byte
+    in both, here or in :class:`_Text` once the stream reaches it.
+    """
     if charset:
-        return canonical_name(charset)
+        return canonical_name(charset), False
     try:
         declared = declared_charset(head)
     except ParseError:
         return None  # parse says what is wrong with the declaration
     if declared:
-        return declared
-    try:
-        _codecs.getincrementaldecoder("utf-8")("strict").decode(head, False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "windows-1251"
+        return declared, False
+    return utf8_or_1251(head, final=False), True
 
 
 def _whole(head: bytes, chunks: Iterator[bytes], spec: CallSpec, fmt: int | None,
@@ -260,66 +289,12 @@ def _xml(first: str, pieces: Iterator[str], spec: CallSpec, fmt: int,
          tz: tzinfo) -> Iterator[Any]:
     body = spec.body
     assert isinstance(body, ListBody)
-    codec: Any = CODECS[2]
-    plan = record_plan(body.record, 2, tz)
-    read = fast.xml_reader(plan, tz)
     first = fmt2_xml.strip_declaration(first)
     if not first.lstrip().startswith(f"<{body.xml_root}>"):
         yield _WHOLE
         return
     yield _GO
-    parser = etree.XMLPullParser(events=("start", "end"), resolve_entities=False,
-                                 no_network=True, load_dtd=False, dtd_validation=False,
-                                 huge_tree=False, remove_comments=True, remove_pis=True)
-    depth = 0
-    index = 0
-    root: Any = None
-    tail = ""
-    line = 1
-    for text in _chain(first, pieces):
-        window = tail + text
-        dtd = fmt2_xml._DTD.search(window)
-        if dtd is not None:
-            at = line + window.count("\n", 0, dtd.start()) - tail.count("\n")
-            raise ParseError("DTDs and entity declarations are not allowed", call=spec.name,
-                             fmt=2, line=at, col=dtd.start() - window.rfind("\n", 0,
-                                                                           dtd.start()))
-        line += text.count("\n")
-        tail = text[-16:]
-        try:
-            parser.feed(text)
-            events = list(parser.read_events())
-        except etree.XMLSyntaxError as exc:
-            raise _xml_error(exc, spec) from None
-        for event, el in events:
-            if event == "start":
-                depth += 1
-                if root is None:
-                    root = el
-                    codec._root(root, body.xml_root, spec)
-                continue
-            depth -= 1
-            if depth != 1:
-                continue
-            if el.tag != body.record.xml_tag:
-                raise ParseError(f"<{root.tag!s}> holds <{el.tag!s}>, expected only "
-                                 f"<{body.record.xml_tag}> records", call=spec.name, fmt=2,
-                                 line=el.sourceline, col=1, path="$")
-            yield read(el) or codec._record(el, plan, spec, f"$[{index}]")
-            index += 1
-            el.clear()
-            while el.getprevious() is not None:
-                del root[0]
-    try:
-        parser.close()
-    except etree.XMLSyntaxError as exc:
-        raise _xml_error(exc, spec) from None
-
-
-def _xml_error(exc: etree.XMLSyntaxError, spec: CallSpec) -> ParseError:
-    line, col = exc.position
-    msg = fmt2_xml._LXML_POSITION.sub("", exc.msg)
-    return ParseError(f"malformed XML: {msg}", call=spec.name, fmt=2, line=line, col=col)
+    yield from fmt2_xml.pull_records(_chain(first, pieces), spec, tz)
 
 
 def _chain(first: str, pieces: Iterator[str]) -> Iterator[str]:
@@ -374,8 +349,9 @@ def _json(first: str, pieces: Iterator[str], spec: CallSpec, fmt: int,
         yield _WHOLE
         return
     yield _GO
-    decoder = json.JSONDecoder(parse_float=Decimal)
-    big = json.JSONDecoder(parse_float=Decimal, parse_int=Decimal)
+    decoder = json.JSONDecoder(parse_float=Decimal, object_pairs_hook=fmt3_json.unique_object)
+    big = json.JSONDecoder(parse_float=Decimal, parse_int=Decimal,
+                           object_pairs_hook=fmt3_json.unique_object)
     buf = _Buffer(first, pieces)
     pos = len(first) - len(first.lstrip(_JSON_SPACE)) + 1
     index = 0
@@ -407,13 +383,35 @@ def _json(first: str, pieces: Iterator[str], spec: CallSpec, fmt: int,
             continue
         try:
             value, end = decoder.raw_decode(text, pos)
+        except fmt3_json.Duplicate:  # as parse says it, once the record is whole
+            try:
+                raise fmt3_json.duplicate_key(text, spec.name, f"$[{index}]", pos) from None
+            except json.JSONDecodeError:
+                if not buf.more:
+                    raise
+                pos = buf.pull(pos)
+                continue
         except json.JSONDecodeError as exc:
             if buf.more:  # most likely the value goes on in the next piece
                 pos = buf.pull(pos)
                 continue
             raise buf.error(exc.msg, exc.pos, spec.name) from None
+        except RecursionError:  # as fmt3_json.load words and places it
+            raise ParseError("malformed JSON: nested too deeply", call=spec.name, fmt=3,
+                             line=1, col=1) from None
+        except ArithmeticError:  # as fmt3_json.load words and places it, once all is read
+            if buf.more:
+                pos = buf.pull(pos)
+                continue
+            raise fmt3_json.out_of_range(text, spec.name, pos, buf.line, buf.col) from None
         except ValueError:  # an integer literal past Python's digit limit
-            value, end = big.raw_decode(text, pos)
+            try:
+                value, end = big.raw_decode(text, pos)
+            except json.JSONDecodeError as exc:
+                if buf.more:  # the value may go on in the next piece
+                    pos = buf.pull(pos)
+                    continue
+                raise buf.error(exc.msg, exc.pos, spec.name) from None
         if end >= len(text) and buf.more and not isinstance(value, dict | list | str):
             pos = buf.pull(pos)  # a number may go on in the next piece
             continue

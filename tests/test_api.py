@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smsc_formats import ApiError, ParseError, emit, parse
+from smsc_formats import ApiError, ParseError, SmscFormatsError, UsageError, emit, parse
 from smsc_formats.spec import CALLS
 from smsc_formats.strategies import replies
 
@@ -43,9 +43,13 @@ def test_four_formats_agree(call: str, data: st.DataObject) -> None:
     assert parsed[1] == _as_fmt(value, 1)
 
 
-def test_unknown_call_is_a_parse_error() -> None:
-    with pytest.raises(ParseError, match="unknown call 'get_nothing'"):
+def test_unknown_call_is_a_usage_error_not_a_parse_error() -> None:
+    # A caller mistake (issue 8): UsageError, which is a SmscFormatsError and a ValueError.
+    with pytest.raises(UsageError, match="unknown call 'get_nothing'") as info:
         parse(b"", call="get_nothing")
+    assert not isinstance(info.value, ParseError)
+    assert isinstance(info.value, SmscFormatsError)
+    assert isinstance(info.value, ValueError)
 
 
 @pytest.mark.parametrize("fmt", [None, 0, 1])
@@ -63,7 +67,7 @@ def test_an_empty_body_is_no_empty_list_in_xml_or_json(fmt: int, empty_list: byt
 
 
 @pytest.mark.parametrize("body", [None, 12, memoryview(b"[]")])
-def test_a_body_that_is_neither_bytes_nor_str_is_a_type_error_naming_its_type(
+def test_a_body_that_is_neither_bytes_nor_str_is_a_usage_error_naming_its_type(
         body: object) -> None:
-    with pytest.raises(TypeError, match=rf"bytes or str, not {type(body).__name__}$"):
+    with pytest.raises(UsageError, match=rf"bytes or str, not {type(body).__name__}$"):
         parse(body, call="get_stat")  # type: ignore[arg-type]

@@ -26,6 +26,7 @@ from smsc_formats import (
     PriceZone,
     SentMessage,
     ShortLink,
+    UsageError,
     from_canonical,
     to_canonical,
 )
@@ -178,7 +179,7 @@ def test_bad_canonical_data(call: str, data: Any, message: str) -> None:
 
 
 def test_unknown_call() -> None:
-    with pytest.raises(ParseError, match="unknown call 'get_balance'"):
+    with pytest.raises(UsageError, match="unknown call 'get_balance'"):
         from_canonical([], call="get_balance")
 
 

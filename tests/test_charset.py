@@ -17,7 +17,9 @@ from smsc_formats import (
     EmitError,
     IncomingMessage,
     ParseError,
+    UsageError,
     emit,
+    iter_parse,
     parse,
     sniff,
     to_canonical,
@@ -137,10 +139,11 @@ def test_charset_names(label: str, name: str) -> None:
     assert canonical_name(label) == name
 
 
-def test_unknown_charset() -> None:
-    with pytest.raises(ParseError, match="unknown charset 'klingon'"):
+def test_unknown_charset_is_a_usage_error() -> None:
+    # A caller mistake (issue 8), for parse and emit alike; it was a ParseError/EmitError.
+    with pytest.raises(UsageError, match="unknown charset 'klingon'"):
         parse(b"[]", call="get_stat", charset="klingon")
-    with pytest.raises(EmitError, match="unknown charset 'klingon'"):
+    with pytest.raises(UsageError, match="unknown charset 'klingon'"):
         emit([], call="get_stat", fmt=3, charset="klingon")
 
 
@@ -212,3 +215,63 @@ def test_emit_refusal_points_into_later_lines() -> None:
 def test_utf8_carries_everything() -> None:
     body = emit(_answer("Ок 😀 № €"), call="get_answers", fmt=3)
     assert parse(body, call="get_answers", fmt=3) == _answer("Ок 😀 № €")
+
+
+# -- rule 3: UTF-8 with bad bytes is an error, not windows-1251 (issue 8) ---------------------
+
+def _many_answers(message: str, count: int = 80) -> list[IncomingMessage]:
+    moment = datetime(2026, 1, 2, 3, 4, 5, tzinfo=MOSCOW)
+    return [IncomingMessage(i, moment, "79991234567", message, "79001112233", moment)
+            for i in range(1, count + 1)]
+
+
+def _both(body: bytes, size: int) -> tuple[object, object]:
+    """What parse and iter_parse (in ``size``-byte chunks) make of a get_answers body."""
+    out: list[object] = []
+    for read in (lambda: parse(body, call="get_answers"),
+                 lambda: list(iter_parse([body[i:i + size] for i in range(0, len(body), size)],
+                                         call="get_answers", fmt=None))):
+        try:
+            out.append(read())
+        except ParseError as exc:
+            out.append(str(exc))
+    return out[0], out[1]
+
+
+@pytest.mark.parametrize("fmt", [0, 1, 2, 3])
+@pytest.mark.parametrize("at", [100, 6000])
+def test_a_stray_byte_in_utf8_is_an_error_at_that_byte_for_parse_and_stream(
+        fmt: int, at: int) -> None:
+    body = emit(_many_answers("Привет, мир"), call="get_answers", fmt=fmt)
+    at = body.index(b"\n", at) + 3  # not inside a character
+    bad = body[:at] + b"\xff" + body[at:]
+    line = bad.count(b"\n", 0, at) + 1
+    col = len(bad[bad.rfind(b"\n", 0, at) + 1:at].decode("utf-8")) + 1
+    expected = f"get_answers: line {line}, column {col}: not valid utf-8: byte 0xff"
+    for size in (1, 100, 4096, len(bad)):
+        assert _both(bad, size) == (expected, expected)
+
+
+@pytest.mark.parametrize("fmt", [0, 1, 2, 3])
+def test_windows_1251_after_an_ascii_head_is_read_alike_by_parse_and_stream(fmt: int) -> None:
+    replies = _many_answers("hello")[:60] + _many_answers("Привет, мир")[60:]
+    body = emit(replies, call="get_answers", fmt=fmt, charset="windows-1251")
+    assert body[:4096].isascii()
+    for size in (1, 7, 4096):
+        assert _both(body, size) == (replies, replies)
+
+
+def test_windows_1251_text_with_an_accidental_utf8_pair_stays_windows_1251() -> None:
+    # "ЖЁ" in windows-1251 is 0xc6 0xa8, a valid UTF-8 sequence; the rest is not UTF-8.
+    replies = _many_answers("ЖЁлтый дом, улица Южная", 3)
+    body = emit(replies, call="get_answers", fmt=0, charset="windows-1251")
+    assert sniff(body) == (0, "windows-1251")
+    assert _both(body, 5) == (replies, replies)
+
+
+def test_mostly_utf8_in_the_head_is_an_error_not_mojibake() -> None:
+    body = emit(_many_answers("Привет", 3), call="get_answers", fmt=0)
+    bad = body.replace("Привет".encode(), "Привет".encode("cp1251"), 1)
+    col = len("id = 1, received = 02.01.2026 03:04:05, phone = 79991234567, message = ") + 1
+    with pytest.raises(ParseError, match=rf"^line 1, column {col}: not valid utf-8: byte 0xcf$"):
+        sniff(bad)

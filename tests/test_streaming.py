@@ -19,6 +19,7 @@ from smsc_formats import (
     IncomingMessage,
     ParseError,
     SmscApiError,
+    UsageError,
     emit,
     iter_parse,
     parse,
@@ -152,7 +153,7 @@ def test_xml_entities_are_refused_when_streaming() -> None:
 
 
 def test_only_list_calls_stream() -> None:
-    with pytest.raises(ParseError, match="iter_parse streams list calls"):
+    with pytest.raises(UsageError, match="iter_parse streams list calls"):
         list(iter_parse([b"{}"], call="get_price", fmt=3))
 
 
@@ -166,13 +167,47 @@ def test_a_whole_body_as_bytes_is_one_chunk() -> None:
     assert list(iter_parse(b"[]", call="get_answers", fmt=3)) == []
 
 
-def test_text_instead_of_bytes_is_a_type_error_that_says_so(tmp_path: Path) -> None:
+def test_text_instead_of_bytes_is_a_usage_error_that_says_so(tmp_path: Path) -> None:
     path = tmp_path / "body.json"
     path.write_bytes(b"[]")
     with open(path, encoding="utf-8") as text_file, \
-            pytest.raises(TypeError, match=r"got a str chunk \(open the file in binary mode"):
+            pytest.raises(UsageError, match=r"got a str chunk \(open the file in binary mode"):
         list(iter_parse(text_file, call="get_answers", fmt=3))  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=r"pass a binary file \(opened 'rb'\).*not str"):
+    with pytest.raises(UsageError, match=r"pass a binary file \(opened 'rb'\).*not str"):
         list(iter_parse(str(path), call="get_answers", fmt=3))  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=r"not int"):
+    with pytest.raises(UsageError, match=r"not int"):
         list(iter_parse(12, call="get_answers", fmt=3))  # type: ignore[arg-type]
+
+
+def _big_stat(fmt: int) -> bytes:
+    body = (DATA / "valid" / "get_stat" / f"default.{'xml' if fmt == 2 else 'json'}").read_bytes()
+    rows = parse(body, call="get_stat", fmt=fmt)
+    assert isinstance(rows, list)
+    return emit(rows * 60, call="get_stat", fmt=fmt)
+
+
+@pytest.mark.parametrize(("fmt", "old", "new", "message"), [
+    (2, b"<currency>RUR</currency>", b"<currency>RU<b/>R</currency>",
+     "get_stat fmt=2: line {line}, column 1, $[80].currency: mixed content: text 'RU' beside "
+     "child elements in <currency>"),
+    (2, b"<sms>12</sms>", b"<sms>12</sms>\n<sms>13</sms>",
+     "get_stat fmt=2: line {next}, column 1, $[80].sms: <sms> appears twice in <stat>"),
+    (2, b"</stat>\n<stat>", b"</stat>\nstray\n<stat>",
+     "get_stat fmt=2: line {next}, column 1, $: mixed content: text 'stray' beside child "
+     "elements in <list>"),
+])
+def test_mixed_content_and_duplicates_stop_parse_and_stream_alike(
+        fmt: int, old: bytes, new: bytes, message: str) -> None:
+    body = _big_stat(fmt)
+    at = body.index(old, len(body) * 2 // 3)  # well past the 4 KiB head
+    bad = body[:at] + body[at:].replace(old, new, 1)
+    line = bad.count(b"\n", 0, at) + 1  # the line of the fault: the replaced text's
+    message = message.format(line=line, next=line + 1)
+    with pytest.raises(ParseError) as whole:
+        parse(bad, call="get_stat", fmt=fmt)
+    assert str(whole.value) == message
+    for size in (1, 7, 100, 4096):
+        chunks = [bad[i:i + size] for i in range(0, len(bad), size)]
+        with pytest.raises(ParseError) as streamed:
+            list(iter_parse(chunks, call="get_stat", fmt=fmt))
+        assert str(streamed.value) == message

@@ -22,7 +22,7 @@ from typing import Any
 from ..api import call_spec, match_error
 from ..codecs import fmt2_xml, line_tokens
 from ..codecs.plan import RecordPlan, record_plan
-from ..errors import ParseError
+from ..errors import ParseError, clip
 from ..model import ApiError
 from ..spec import (
     CallSpec,
@@ -265,18 +265,28 @@ def _xml_view(text: str, spec: CallSpec, error: ApiError | None) -> View:
 
 
 def _xml_list(el: Any, path: str, out: list[RawRecord]) -> None:
+    # the codec's rules (fmt2_xml): no text in a list, none beside or between its records
+    if el.text and not el.text.isspace():
+        fmt2_xml.check_content(el, "", path, container=True)
     for i, child in enumerate(c for c in el if isinstance(c.tag, str)):
         _xml_record(child, strip_indices(path) + "[]", f"{path}[{i}]", out)
+        fmt2_xml.check_tail(el, child, "", path)
 
 
 def _xml_record(el: Any, group: str, path: str, out: list[RawRecord]) -> None:
+    fmt2_xml.check_content(el, "", path)  # mixed content is a problem, as parse says
     items = [Item("@" + str(k), str(v)) for k, v in el.attrib.items()]
     nested: list[tuple[Any, str]] = []
     children = [c for c in el if isinstance(c.tag, str)]
     if not children and el.attrib:
         items.append(Item("#text", el.text or ""))
+    seen: set[str] = set()
     for child in children:
         tag = str(child.tag)
+        if tag in seen:  # as fmt2_xml.record_items: a duplicate is not silently chosen
+            raise ParseError(f"<{tag}> appears twice in <{el.tag!s}>", fmt=2,
+                             line=child.sourceline, col=1, path=f"{path}.{tag}")
+        seen.add(tag)
         if _is_leaf(child):
             items.append(Item(tag, child.text or ""))
         else:
@@ -333,7 +343,12 @@ def _json_value(value: Any, group: str, path: str, out: list[RawRecord]) -> None
     if isinstance(value, _Object):
         items = []
         nested = []
+        seen: set[str] = set()
         for key, member in value:
+            if key in seen:  # as parse says it (fmt3_json.duplicate_key)
+                raise ParseError(f"malformed JSON: duplicate key {clip(key)}", fmt=3,
+                                 path=f"{path}.{key}")
+            seen.add(key)
             kind = _json_type(member)
             raw = str(member) if kind in ("number", "string") else None
             if kind == "boolean":

@@ -28,9 +28,8 @@ def charset_option(value: str | None) -> str | None:
 
     try:
         canonical_name(value)
-    except ParseError:
-        raise click.BadParameter(f"unknown charset {value!r} (e.g. utf-8, windows-1251, "
-                                 "koi8-r)") from None
+    except SmscFormatsError as exc:
+        raise click.BadParameter(f"{exc} (e.g. utf-8, windows-1251, koi8-r)") from None
     return value
 
 

@@ -14,7 +14,7 @@ from ..api import emit, parse
 from ..canonical import from_canonical, to_canonical
 from ..charset import decode, detect_format
 from ..checks.strict import parse_strict
-from ..errors import SmscFormatsError
+from ..errors import SmscFormatsError, UsageError
 from ..spec import CALLS, FORMAT_NAMES, Field, RateLimit, RecordSpec
 from .common import CALL_CHOICE, FMT_CHOICE, charset_callback, describe_error, fail, read_input
 
@@ -41,7 +41,7 @@ def parse_command(call: str, fmt: int | None, charset: str | None, strict: bool,
         read = parse_strict if strict else parse
         reply = read(body, call=call, fmt=fmt, charset=charset)
     except SmscFormatsError as exc:
-        fail(describe_error(exc, file))
+        fail(describe_error(exc, file), 2 if isinstance(exc, UsageError) else 1)
     click.echo(json.dumps(to_canonical(reply), ensure_ascii=False, indent=2))
 
 
@@ -63,7 +63,7 @@ def emit_command(call: str, fmt: int, charset: str, file: str) -> None:
     try:
         body = emit(from_canonical(data, call=call), call=call, fmt=fmt, charset=charset)
     except SmscFormatsError as exc:
-        fail(describe_error(exc, file))
+        fail(describe_error(exc, file), 2 if isinstance(exc, UsageError) else 1)
     sys.stdout.buffer.write(body)
     sys.stdout.buffer.flush()
 

@@ -270,7 +270,10 @@ def xml_reader(plan: RecordPlan, tz: tzinfo) -> Reader:
             return f"a[{sp.slot.wire!r}]" if required else f"a.get({sp.slot.wire!r})"
         return "el.text or ''"
 
-    head = ["d = {c.tag: c.text or '' for c in el}",
+    # declines (the reference reader then says why) on mixed content, a child holding
+    # elements, or a child tag twice: fmt2_xml.record_items' rules
+    head = ["if len(el) and not (el.text or ' ').isspace(): return None",
+            "d = {c.tag: c.text or '' for c in el if not len(c) and (c.tail or ' ').isspace()}",
             "if len(d) != len(el): return None",
             "a = el.attrib"]
     return _reader(plan, tz, "el", _Source(head, fetch), {})

@@ -9,13 +9,13 @@ in the server's layout so the bytes match what the server sends. An error is
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import tzinfo
 from typing import Any
 
 from lxml import etree
 
-from ..errors import EmitError, ParseError, clip, position
+from ..errors import EmitError, ParseError, clip, lxml_message, position
 from ..model import ApiError, Price
 from ..spec import CallSpec, Form, ListBody, OneOrListBody, Place, RecordBody, RecordSpec
 from ..values import ValueProblem, reader, writer
@@ -29,7 +29,6 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
                           remove_pis=True)
 _DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 _DTD = re.compile(r"<!(?:DOCTYPE|ENTITY)")
-_LXML_POSITION = re.compile(r", line [0-9]+, column [0-9]+\Z")
 _NOT_XML_CHAR = re.compile("[^\t\n\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NOT_ATTRIBUTE_CHAR = re.compile("[^\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -54,7 +53,7 @@ def load(text: str, call: str) -> Element:
         root = etree.fromstring(text.encode("utf-8", "surrogatepass"), _PARSER)
     except etree.XMLSyntaxError as exc:
         line, col = exc.position
-        msg = _LXML_POSITION.sub("", exc.msg)  # lxml repeats the position; we give it once
+        msg = lxml_message(exc.msg)  # lxml repeats the position; we give it once
         raise ParseError(f"malformed XML: {msg}", call=call, fmt=fmt, line=line,
                          col=col) from None
     except ValueError as exc:
@@ -62,6 +61,70 @@ def load(text: str, call: str) -> Element:
     if root is None:
         raise ParseError("no root element", call=call, fmt=fmt, line=1, col=1)
     return root
+
+
+def check_content(el: Element, call: str, path: str, container: bool = False) -> None:
+    """Mixed content, text beside child elements, is a ParseError: it would be dropped.
+
+    A ``container`` (a list's element, the price root) holds no text even without children.
+    Whitespace between elements is layout. Comments and processing instructions are removed
+    by the parser before this looks.
+    """
+    if not len(el) and not container:
+        return
+    text = el.text
+    if text and not text.isspace():
+        beside = "beside child elements" if len(el) else "where only elements belong"
+        lead = text[:len(text) - len(text.lstrip())]
+        line = None if el.sourceline is None else el.sourceline + lead.count("\n")
+        raise ParseError(f"mixed content: text {clip(text.strip())} {beside} in "
+                         f"<{el.tag!s}>", call=call, fmt=fmt, line=line, col=1, path=path)
+    for child in el:
+        check_tail(el, child, call, path)
+
+
+def check_tail(parent: Element, child: Element, call: str, path: str) -> None:
+    """The text after ``child`` inside ``parent`` is whitespace, or a mixed-content error."""
+    tail = child.tail
+    if tail and not tail.isspace():
+        # the stray text's line: counted back from the next element, which follows it
+        after = child.getnext()
+        line = child.sourceline
+        if after is not None and after.sourceline is not None:
+            line = after.sourceline - tail.lstrip().count("\n")
+        raise ParseError(f"mixed content: text {clip(tail.strip())} beside child "
+                         f"elements in <{parent.tag!s}>", call=call, fmt=fmt, line=line,
+                         col=1, path=path)
+
+
+def record_items(el: Element, call: str, path: str) -> list[tuple[str, str, int | None]]:
+    """A record element as its ordered items ``(wire key, raw text, line)``.
+
+    Attributes come first as ``@name``, then the child elements by tag, then ``#text`` for a
+    record without children. Mixed content, a child that holds elements, and a child tag
+    that appears twice are each a ParseError with the line and ``$.path``: nothing is
+    silently dropped or chosen. ``decode``, ``iter_parse`` and the wire view read records so.
+    """
+    line = el.sourceline
+    items: list[tuple[str, str, int | None]] = [("@" + str(k), str(v), line)
+                                                for k, v in el.attrib.items()]
+    check_content(el, call, path)
+    seen: set[str] = set()
+    for child in el:
+        tag = str(child.tag)
+        where = f"{path}.{tag}"
+        if tag in seen:
+            raise ParseError(f"<{tag}> appears twice in <{el.tag!s}>", call=call, fmt=fmt,
+                             line=child.sourceline, col=1, path=where)
+        seen.add(tag)
+        if len(child):
+            check_content(child, call, where)
+            raise ParseError(f"<{tag}> holds <{child[0].tag!s}>: a field is text only",
+                             call=call, fmt=fmt, line=child[0].sourceline, col=1, path=where)
+        items.append((tag, child.text or "", child.sourceline))
+    if not len(el):
+        items.append(("#text", el.text or "", line))
+    return items
 
 
 def _error_of(root: Element) -> ApiError | None:
@@ -74,6 +137,83 @@ def _error_of(root: Element) -> ApiError | None:
         raise ParseError(f"error_code is not an integer: {clip(code)}", fmt=fmt,
                          line=root.find("error_code").sourceline, col=1) from None  # type: ignore[union-attr]
     return ApiError(number, root.findtext("error"))
+
+
+def pull_records(pieces: Iterable[str], spec: CallSpec, tz: tzinfo) -> Iterator[Any]:
+    """The records of a list body fed as text pieces (declaration stripped), in order.
+
+    The one incremental XML reader: ``iter_parse`` streams with it, and ``decode`` re-reads a
+    malformed list body with it, so both report the first fault in document order (a bad
+    record before a syntax error) with the same message and position.
+    """
+    body = spec.body
+    assert isinstance(body, ListBody)
+    plan = record_plan(body.record, fmt, tz)
+    read = fast.xml_reader(plan, tz)
+    parser = etree.XMLPullParser(events=("start", "end"), resolve_entities=False,
+                                 no_network=True, load_dtd=False, dtd_validation=False,
+                                 huge_tree=False, remove_comments=True, remove_pis=True)
+    depth = 0
+    index = 0
+    root: Any = None
+    tail = ""
+    line = 1
+    for text in pieces:
+        window = tail + text
+        dtd = _DTD.search(window)
+        if dtd is not None:
+            at = line + window.count("\n", 0, dtd.start()) - tail.count("\n")
+            raise ParseError("DTDs and entity declarations are not allowed", call=spec.name,
+                             fmt=2, line=at, col=dtd.start() - window.rfind("\n", 0,
+                                                                           dtd.start()))
+        line += text.count("\n")
+        tail = text[-16:]
+        failed: etree.XMLSyntaxError | None = None
+        try:
+            parser.feed(text)
+        except etree.XMLSyntaxError as exc:
+            failed = exc  # the records before the fault come first, however text was cut
+        for event, el in parser.read_events():
+            if event == "start":
+                depth += 1
+                if root is None:
+                    root = el
+                    CODEC._root(root, body.xml_root, spec)
+                continue
+            depth -= 1
+            if depth == 0:  # the root's end: its text and the last record's tail are known
+                check_content(root, spec.name, "$", container=True)
+                continue
+            if depth != 1:
+                continue
+            # parse's order: the root's text, then per record: its tag, its items, its tail
+            previous = el.getprevious()
+            if previous is not None:
+                check_tail(root, previous, spec.name, "$")
+            if index == 0 and root.text and not root.text.isspace():
+                check_content(root, spec.name, "$", container=True)
+            if el.tag != body.record.xml_tag:
+                raise ParseError(f"<{root.tag!s}> holds <{el.tag!s}>, expected only "
+                                 f"<{body.record.xml_tag}> records", call=spec.name, fmt=2,
+                                 line=el.sourceline, col=1, path="$")
+            yield read(el) or CODEC._record(el, plan, spec, f"$[{index}]")
+            index += 1
+            el.clear(keep_tail=True)  # its tail is checked once the next record is read
+            while el.getprevious() is not None:
+                del root[0]
+        if failed is not None:
+            raise _pull_error(failed, spec) from None
+    try:
+        parser.close()
+    except etree.XMLSyntaxError as exc:
+        raise _pull_error(exc, spec) from None
+
+
+def _pull_error(exc: etree.XMLSyntaxError, spec: CallSpec) -> ParseError:
+    """A syntax error of the pull parser, worded as :func:`load` words it."""
+    line, col = exc.position
+    msg = lxml_message(exc.msg)
+    return ParseError(f"malformed XML: {msg}", call=spec.name, fmt=2, line=line, col=col)
 
 
 class XmlCodec:
@@ -91,7 +231,18 @@ class XmlCodec:
         return _error_of(value)
 
     def decode(self, text: str, call: CallSpec, tz: tzinfo) -> Any:
-        root = load(text, call.name)
+        try:
+            root = load(text, call.name)
+        except ParseError as exc:
+            body = call.body
+            stripped = strip_declaration(text)
+            if (exc.msg.startswith("malformed XML") and isinstance(body, ListBody)
+                    and stripped.lstrip().startswith(f"<{body.xml_root}>")):
+                # the first fault in document order, as iter_parse finds it
+                for _ in pull_records([stripped], call, tz):
+                    pass
+            raise
+
         error = _error_of(root)
         if error is not None:
             return error
@@ -108,6 +259,14 @@ class XmlCodec:
             self._root(root, body.xml_root, call)
             return self._items(root, body.many, call, tz, "$")
         self._root(root, body.xml_root, call)
+        check_content(root, call.name, "$", container=True)
+        seen: set[object] = set()
+        for child in root:  # a second <zones> or <mail> would be silently dropped
+            if child.tag in seen:
+                raise ParseError(f"<{child.tag!s}> appears twice in <{root.tag!s}>",
+                                 call=call.name, fmt=fmt, line=child.sourceline, col=1,
+                                 path=f"$.{child.tag!s}")
+            seen.add(child.tag)
         lists = []
         for section in body.sections:
             container = root.find(section.name)
@@ -118,9 +277,14 @@ class XmlCodec:
                                            f"$.{section.name}")))
         mail: Any = None
         element = root.find(body.tail.name)
+        if element is not None and len(element):
+            check_content(element, call.name, f"$.{body.tail.name}")
+            raise ParseError(f"<{body.tail.name}> holds <{element[0].tag!s}>: a field is text "
+                             "only", call=call.name, fmt=fmt, line=element[0].sourceline, col=1,
+                             path=f"$.{body.tail.name}")
         if element is not None and element.text:
             mail = self._convert(reader(body.tail.kind, Form.VALUE, tz), element.text, call,
-                                 element, f"$.{body.tail.name}")
+                                 element.sourceline, f"$.{body.tail.name}")
         return build_sections(body, lists, mail)
 
     def _root(self, root: Element, tag: str, call: CallSpec) -> None:
@@ -130,44 +294,40 @@ class XmlCodec:
 
     def _items(self, parent: Element, spec: RecordSpec, call: CallSpec, tz: tzinfo,
                path: str) -> list[Any]:
+        """The records of a list element, checked in document order as ``iter_parse`` does."""
         plan = record_plan(spec, fmt, tz)
-        items = parent.findall(spec.xml_tag)
-        if len(items) != len(parent):
-            # Another call's records (or stray elements) in a list are never silently dropped.
-            stray = next(el for el in parent if el.tag != spec.xml_tag)
-            raise ParseError(f"<{parent.tag!s}> holds <{stray.tag!s}>, expected only "
-                             f"<{spec.xml_tag}> records", call=call.name, fmt=fmt,
-                             line=stray.sourceline, col=1, path=path)
+        if parent.text and not parent.text.isspace():
+            check_content(parent, call.name, path, container=True)
         read = fast.xml_reader(plan, tz)  # the reference _record only where it declines
-        return [read(el) or self._record(el, plan, call, f"{path}[{i}]")
-                for i, el in enumerate(items)]
+        out = []
+        for i, el in enumerate(parent):
+            if el.tag != spec.xml_tag:
+                # Another call's records (or stray elements) in a list are never dropped.
+                raise ParseError(f"<{parent.tag!s}> holds <{el.tag!s}>, expected only "
+                                 f"<{spec.xml_tag}> records", call=call.name, fmt=fmt,
+                                 line=el.sourceline, col=1, path=path)
+            out.append(read(el) or self._record(el, plan, call, f"{path}[{i}]"))
+            check_tail(parent, el, call.name, path)
+        return out
 
     def _record(self, el: Element, plan: RecordPlan, call: CallSpec, path: str) -> Any:
         values: list[Any] = [MISSING] * len(plan.spec.fields)
-        children: dict[str, Element] = {}
-        for child in el:
-            if isinstance(child.tag, str):
-                children.setdefault(child.tag, child)
+        items = {key: (text, line) for key, text, line in record_items(el, call.name, path)}
         for sp in plan.slots:
             place = sp.slot.place
-            source: Element = el
-            if place is Place.CHILD:
-                found = children.get(sp.slot.wire)
-                if found is None:
+            key = ("@" + sp.slot.wire if place is Place.ATTRIBUTE
+                   else sp.slot.wire if place is Place.CHILD else "#text")
+            found = items.get(key)
+            if found is None:
+                if place is not Place.TEXT:
                     continue
-                source, text = found, found.text or ""
-            elif place is Place.ATTRIBUTE:
-                attr = el.get(sp.slot.wire)
-                if attr is None:
-                    continue
-                text = attr
-            else:
-                text = el.text or ""
+                found = (el.text or "", el.sourceline)
+            text, line = found
             if text == "" and sp.field.optional:
                 continue
             if not sp.primary and values[sp.index] is not MISSING:
                 continue
-            values[sp.index] = self._convert(sp.read, text, call, source,
+            values[sp.index] = self._convert(sp.read, text, call, line,
                                              f"{path}.{sp.slot.wire}")
 
         def where(msg: str) -> ParseError:
@@ -176,12 +336,12 @@ class XmlCodec:
 
         return plan.build(values, where)
 
-    def _convert(self, read: Callable[[str], Any], text: str, call: CallSpec, el: Element,
-                 path: str) -> Any:
+    def _convert(self, read: Callable[[str], Any], text: str, call: CallSpec,
+                 line: int | None, path: str) -> Any:
         try:
             return read(text)
         except ValueProblem as exc:
-            raise ParseError(str(exc), call=call.name, fmt=fmt, line=el.sourceline, col=1,
+            raise ParseError(str(exc), call=call.name, fmt=fmt, line=line, col=1,
                              path=path) from None
 
     # -- encoding ------------------------------------------------------------------------

@@ -35,6 +35,63 @@ _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:]')
 """A string or a structural character of JSON text that is known to be valid."""
 
 
+class Duplicate(ValueError):
+    """A JSON object names a key twice (raised inside the decoder, turned into ParseError)."""
+
+
+def unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict; a key twice raises, where stdlib json would keep the last."""
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        raise Duplicate
+    return value
+
+
+def duplicate_key(text: str, call: str, path: str = "$", start: int = 0) -> ParseError:
+    """The ParseError for the first object (in document order) of the JSON value at
+    ``text[start:]`` that repeats a key; raises JSONDecodeError if that value is cut short."""
+    class Pairs(list[tuple[str, Any]]):
+        pass
+
+    decoder = json.JSONDecoder(object_pairs_hook=Pairs, parse_float=str, parse_int=str,
+                               parse_constant=str)
+    todo: list[tuple[str, Any]] = [(path, decoder.raw_decode(text, start)[0])]
+    while todo:
+        where, value = todo.pop()
+        members: list[tuple[str, Any]] = []
+        if isinstance(value, Pairs):
+            seen: set[str] = set()
+            for key, member in value:
+                if key in seen:
+                    return ParseError(f"malformed JSON: duplicate key {clip(key)}", call=call,
+                                      fmt=fmt, path=f"{where}.{key}")
+                seen.add(key)
+                members.append((f"{where}.{key}", member))
+        elif isinstance(value, list):
+            members = [(f"{where}[{i}]", member) for i, member in enumerate(value)]
+        todo.extend(reversed(members))
+    return ParseError("malformed JSON: duplicate key", call=call, fmt=fmt, path=path)
+
+
+_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+
+
+def out_of_range(text: str, call: str, start: int, line: int, col: int) -> ParseError:
+    """The ParseError for the first number from ``text[start:]`` that Decimal cannot hold;
+    ``line`` and ``col`` are where ``text`` begins in the body."""
+    for m in _FLOAT.finditer(text, start):
+        try:
+            Decimal(m.group())
+        except ArithmeticError:
+            at = m.start()
+            newlines = text.count("\n", 0, at)
+            where = at - text.rfind("\n", 0, at) if newlines else col + at
+            return ParseError(f"malformed JSON: number out of range: {clip(m.group())}",
+                              call=call, fmt=fmt, line=line + newlines, col=where)
+    return ParseError("malformed JSON: number out of range", call=call, fmt=fmt, line=line,
+                      col=col)
+
+
 def load(text: str, call: str) -> Any:
     """The decoded JSON value; any failure is a ParseError with line and column.
 
@@ -54,7 +111,12 @@ def load(text: str, call: str) -> Any:
 
 def _stdlib_load(text: str, call: str, parse_int: Callable[[str], Any] | None = None) -> Any:
     try:
-        return json.loads(text, parse_float=Decimal, parse_int=parse_int)
+        return json.loads(text, parse_float=Decimal, parse_int=parse_int,
+                          object_pairs_hook=unique_object)
+    except Duplicate:
+        raise duplicate_key(text, call) from None
+    except ArithmeticError:  # decimal.InvalidOperation: an exponent past Decimal's limits
+        raise out_of_range(text, call, 0, 1, 1) from None
     except json.JSONDecodeError as exc:
         raise ParseError(f"malformed JSON: {exc.msg}", call=call, fmt=fmt, line=exc.lineno,
                          col=exc.colno) from None

@@ -50,7 +50,7 @@ from typing import Any
 
 from ..api import emit
 from ..charset import SUPPORTED, canonical_name
-from ..errors import ParseError
+from ..errors import SmscFormatsError
 from ..model import ApiError
 from ..spec import CALLS, FORMATS, SECRET_PARAMS, CallSpec
 from .store import Case, StoreError, load_corpus
@@ -139,7 +139,7 @@ def _show(value: str) -> str:
 def _charset_name(value: str) -> str:
     try:
         return canonical_name(value)
-    except ParseError:
+    except SmscFormatsError:
         return value.lower()
 
 

@@ -67,3 +67,23 @@ def test_expected_places_follow_the_spec() -> None:
     assert price["$"].keys == ("zones", "codes", "mail")
     assert expected(CALLS["get_price"], 1)["$"].keys == ("mail",)
     assert strip_indices("$.zones[3].@api") == "$.zones[].@api"
+
+
+def test_the_view_refuses_what_parse_refuses_in_xml_and_json() -> None:
+    """Issue 8: mixed content and duplicates are problems, with parse's line and $.path."""
+    cases = [
+        ("<list>\n<stat>\n<login>a</login>\n<currency>RU<b/>B</currency>\n</stat>\n</list>", 2,
+         "get_stat fmt=2: line 4, column 1, $[0].currency: mixed content: text 'RU' beside "
+         "child elements in <currency>"),
+        ("<list>\n<stat>\n<sms>1</sms>\n<sms>2</sms>\n</stat>\n</list>", 2,
+         "get_stat fmt=2: line 4, column 1, $[0].sms: <sms> appears twice in <stat>"),
+        ("<list>\noops\n<stat>\n<sms>1</sms>\n</stat>\n</list>", 2,
+         "get_stat fmt=2: line 2, column 1, $: mixed content: text 'oops' beside child "
+         "elements in <list>"),
+        ('[{"login": "a"},\n{"sms": "1", "sms": "2"}]', 3,
+         "get_stat fmt=3: $[1].sms: malformed JSON: duplicate key 'sms'"),
+    ]
+    for text, fmt, message in cases:
+        problem = view(text, call="get_stat", fmt=fmt).problem
+        assert problem is not None, text
+        assert str(problem) == message

@@ -231,3 +231,20 @@ def test_spec_says_the_limits_in_plain_words() -> None:
     assert "per 3600s" not in out
     assert "100 requests of this call per minute" in " ".join(run("spec", "get_operator")
                                                                .stdout.split())
+
+
+@pytest.mark.parametrize("command", [["parse", "--call", "get_stat"],
+                                     ["emit", "--call", "get_stat", "--fmt", "3"]])
+def test_an_unusable_charset_is_a_usage_error_exiting_2(command: list[str]) -> None:
+    result = run(*command, "--charset", "rot13", "-", stdin=b"[]")
+    assert result.exit_code == 2
+    assert ("Invalid value for '--charset': unsupported charset 'rot13': not an "
+            "ASCII-compatible text charset") in " ".join(result.stderr.split())
+
+
+def test_a_hostile_body_is_one_line_not_a_traceback() -> None:
+    body = b'{"error_code":1e9999999999999999999}'
+    for fmt in ("0", "3"):
+        result = run("parse", "--call", "get_stat", "--fmt", fmt, "-v", "-", stdin=body)
+        assert result.exit_code == 1
+        assert "Traceback" not in result.stderr
