@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import functools
 import gc
+import importlib
 import io
 import json
 import random
@@ -55,16 +56,16 @@ from smsc_formats.values import MOSCOW
 SEED = 20261124
 SIZES = {"get_messages": 1_000, "get_answers": 10_000}
 
-msgspec: Any
-orjson: Any
-try:  # the bench extra; the run says so when a baseline is missing
-    import msgspec
-except ImportError:  # pragma: no cover - depends on the machine
-    msgspec = None
-try:
-    import orjson
-except ImportError:  # pragma: no cover - depends on the machine
-    orjson = None
+def _optional(module: str) -> Any:
+    """The baseline module, or None when the bench extra is not installed (the run says so)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:  # pragma: no cover - depends on the machine
+        return None
+
+
+msgspec: Any = _optional("msgspec")
+orjson: Any = _optional("orjson")
 
 # -- realistic data ----------------------------------------------------------------------------
 
