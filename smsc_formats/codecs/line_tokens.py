@@ -35,6 +35,7 @@ from ..errors import a, position
 from ..spec import Field, Form, Kind
 from ..values import SHAPES, ValueProblem
 from .plan import RecordPlan
+from .tokens import Token
 
 HeadTest = Callable[[str], object]
 """A head test: truthy when the line begins a record."""
@@ -45,16 +46,6 @@ _EXTRA = re.compile(r", ([A-Za-z_][A-Za-z0-9_]*) = ")
 """fmt=0: where a key the page does not list begins (after the last documented key)."""
 _PAIR = re.compile(r"(?:\A|, )([A-Za-z_][A-Za-z0-9_]*) = ")
 """fmt=0: where any key begins (for records that are not the documented layout)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One item of one record as written: wire key, raw text and where the text begins."""
-
-    key: str
-    raw: str
-    line: int
-    col: int
 
 
 @dataclass(slots=True)
