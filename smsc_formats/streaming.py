@@ -27,6 +27,9 @@ Decisions:
   UTF-8 with bad bytes is a ParseError at the first bad byte, and a stream that has read only
   ASCII turns windows-1251 at its first non-UTF-8 byte, exactly as ``parse`` reads the whole
   body. Pass ``charset`` for koi8-r bodies.
+* Faults come out in ``parse``'s order: ``parse`` decodes the whole body first, so when a
+  record turns out bad, the rest of the stream is still decoded (and dropped) and an
+  undecodable byte further on is the error raised, as ``parse`` raises it.
 * Errors go through the package's one boundary (:func:`smsc_formats.errors.boundary`): only
   ParseError (and SmscApiError for an error body) leaves; caller mistakes are UsageError.
 """
@@ -212,7 +215,15 @@ def _stream(chunks: Iterator[bytes], spec: CallSpec, fmt: int | None, charset: s
         yield from _whole((first + rest).encode(text.charset), iter(()), spec, fmt,
                           text.charset, server_tz)
         return
-    yield from streamed
+    try:
+        yield from streamed
+    except ParseError:
+        # parse decodes the whole body before it reads a record, so an undecodable byte
+        # anywhere is its first fault: read the rest of the stream (decoding only, in
+        # constant memory) and report that byte instead, if there is one.
+        for _ in pieces:
+            pass
+        raise
 
 
 def _calls() -> dict[str, CallSpec]:

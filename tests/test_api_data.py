@@ -23,8 +23,16 @@ from typing import Any
 
 import pytest
 
-from smsc_formats import ApiError, ParseError, emit, from_canonical, parse, to_canonical
-from smsc_formats.spec import CALLS, FORMATS
+from smsc_formats import (
+    ApiError,
+    ParseError,
+    emit,
+    from_canonical,
+    iter_parse,
+    parse,
+    to_canonical,
+)
+from smsc_formats.spec import CALLS, FORMATS, ListBody
 
 DATA = Path(__file__).parent / "data"
 EXT_FMT = {".txt": 0, ".csv": 1, ".xml": 2, ".json": 3}
@@ -130,6 +138,22 @@ def test_invalid_body_raises_the_recorded_error(path: Path) -> None:
     assert str(info.value) == expected
     assert info.value.line is not None or info.value.path is not None
     assert info.value.call == call
+
+
+STREAMED_INVALID = [p for p in INVALID if isinstance(CALLS[p.parent.name].body, ListBody)]
+
+
+@pytest.mark.parametrize("size", [1, 7, 4096])
+@pytest.mark.parametrize("path", STREAMED_INVALID, ids=_id)
+def test_invalid_body_streamed_raises_the_recorded_error(path: Path, size: int) -> None:
+    """iter_parse, fed the bad body in chunks of any size, stops with parse's very message."""
+    call, fmt = path.parent.name, EXT_FMT[path.suffix]
+    expected = path.with_name(_case(path) + ".error").read_text("utf-8").rstrip("\n")
+    body = path.read_bytes()
+    chunks = [body[i:i + size] for i in range(0, len(body), size)]
+    with pytest.raises(ParseError) as info:
+        list(iter_parse(chunks, call=call, fmt=fmt))
+    assert str(info.value) == expected
 
 
 def test_every_invalid_body_has_its_message() -> None:
