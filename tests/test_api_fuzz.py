@@ -56,6 +56,7 @@ def long_mutated(draw: st.DrawFn, call: str, fmt: int) -> bytes:
     (a bad byte or a syntax fault far into the body, where parse and the stream part ways
     most easily)."""
     records = draw(replies(call, with_errors=False, max_records=6).filter(bool))
+    assert isinstance(records, list)  # a list call's reply
     size = len(emit(records, call=call, fmt=fmt))
     return _mutate(draw, emit(records * (1 + 6000 // size), call=call, fmt=fmt))
 
