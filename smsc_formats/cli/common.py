@@ -100,3 +100,16 @@ def describe_error(exc: SmscFormatsError, source: str) -> str:
         rest = ParseError(exc.msg, call=exc.call, fmt=exc.fmt, path=exc.path)
         return f"{where}: {rest}"
     return f"{source}: {exc}"
+
+
+def limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--max-wait`` and ``--formats-count-as-identical``: how a run that sends requests
+    (``record``, ``drift``) keeps to the server's rate limits."""
+    command = click.option(
+        "--formats-count-as-identical/--formats-count-apart", "formats_identical",
+        default=True, show_default=True,
+        help="Whether the formats of one request count as identical requests for the "
+             "rate limits.")(command)
+    return click.option(
+        "--max-wait", type=float, default=None,
+        help="Give up (exit 3) rather than wait longer than this many seconds.")(command)

@@ -32,7 +32,7 @@ from ..edge.recorder import PlanError, RecordError, rerecord_all
 from ..edge.secrets import named_secrets, redact
 from ..edge.store import Case, StoreError, load_corpus, write_case
 from ..errors import ParseError
-from .common import fail, interrupted, interruptible
+from .common import fail, interrupted, interruptible, limit_options
 from .record import _Bar, credentials_from_env
 from .reporting import case_info, check_output, finish, ignore_rules, report_options
 
@@ -86,14 +86,9 @@ def _unparseable(cases: list[Case]) -> list[str]:
 @click.option("--base-url", required=True, help="Server root, e.g. https://smsc.ru")
 @click.option("--update", is_flag=True,
               help="Accept the new bodies: write the re-recorded cases into the corpus.")
-@click.option("--max-wait", type=float, default=None,
-              help="Give up (exit 3) rather than wait longer than this many seconds.")
+@limit_options
 @click.option("--force", is_flag=True,
               help="With --update, write new bodies even when they no longer parse.")
-@click.option("--formats-count-as-identical/--formats-count-apart", "formats_identical",
-              default=True, show_default=True,
-              help="Whether the formats of one request count as identical requests for the "
-                   "rate limits.")
 @click.option("--quiet", is_flag=True, help="No progress lines on stderr.")
 @report_options
 def drift_command(directory: str, base_url: str, update: bool, max_wait: float | None,

@@ -15,7 +15,7 @@ import click
 
 from ..errors import RequestError
 from ..request import Credentials
-from .common import CALL_CHOICE, FMT_CHOICE, fail, interrupted, interruptible
+from .common import CALL_CHOICE, FMT_CHOICE, fail, interrupted, interruptible, limit_options
 
 DEFAULTS_HELP = """Record fixtures from an SMSC server into a corpus folder.
 
@@ -188,12 +188,7 @@ class _Bar:
               help="Anchor day D of the pinned date windows (dd.mm.yyyy); default today.")
 @click.option("--param", "params", multiple=True, metavar="CALL:NAME=VALUE",
               help="Replace a default request parameter, e.g. get_short_link:id=12345.")
-@click.option("--max-wait", type=float, default=None,
-              help="Give up (exit 3) rather than wait longer than this many seconds.")
-@click.option("--formats-count-as-identical/--formats-count-apart", "formats_identical",
-              default=True, show_default=True,
-              help="Whether the formats of one request count as identical requests for the "
-                   "rate limits.")
+@limit_options
 @click.option("--quiet", is_flag=True, help="No progress bar or notes.")
 @click.option("--redact", "redact_fields", multiple=True, metavar="FIELD,...",
               help="Mask these fields with deterministic pseudonyms of the same shape, e.g. "
