@@ -9,6 +9,7 @@ free text, and the fmt=0 body that made the old record pattern backtrack.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import time
 from collections.abc import Callable
 from typing import Any
@@ -281,18 +282,26 @@ ADVERSARIAL: dict[str, tuple[str, int, Callable[[int], str]]] = {
 }
 
 
-def _best_of_3(run: Callable[[], object]) -> float:
+def _best_of_5(run: Callable[[], object]) -> float:
+    """The fastest of five runs, with the garbage collector held off (noise on a busy CI
+    machine only ever adds time, so the minimum is the truest figure)."""
     best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(5):
+            start = time.perf_counter()
+            run()
+            best = min(best, time.perf_counter() - start)
+    finally:
+        gc.enable()
     return best
 
 
 @pytest.mark.parametrize("name", sorted(ADVERSARIAL))
 def test_reading_time_grows_linearly(name: str) -> None:
-    """Ratios only: a body 8x as long may take at most ~30x as long (quadratic: 64x)."""
+    """Ratios only: a body 16x as long may take at most 64x as long. Linear time gives 16x,
+    quadratic 256x, so the bound leaves a factor of four for noise on either side."""
     call, fmt, build = ADVERSARIAL[name]
 
     def read(body: bytes) -> Callable[[], object]:
@@ -301,7 +310,7 @@ def test_reading_time_grows_linearly(name: str) -> None:
             return _outcome(lambda: parse(body, call=call, fmt=fmt))
         return run
 
-    small, big = build(200).encode(), build(1600).encode()
-    assert len(big) >= 7 * len(small)
-    ratio = _best_of_3(read(big)) / _best_of_3(read(small))
-    assert ratio < 30, f"{name}: x8 body took x{ratio:.1f} time"
+    small, big = build(200).encode(), build(3200).encode()
+    assert len(big) >= 15 * len(small)
+    ratio = _best_of_5(read(big)) / _best_of_5(read(small))
+    assert ratio < 64, f"{name}: x16 body took x{ratio:.1f} time"
