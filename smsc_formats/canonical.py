@@ -7,6 +7,7 @@ calls are arrays, ``get_price`` is an object and an error is ``{"error": {...}}`
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -165,3 +166,23 @@ def from_canonical(data: JsonValue, *, call: str, server_tz: tzinfo = MOSCOW) ->
             raise ParseError(f"{exc}, got {mail!r}", call=call,
                              path=f"$.{body.tail.name}") from None
     return build_sections(body, lists, mail)
+
+
+def loads_canonical(text: bytes | str, *, call: str, server_tz: tzinfo = MOSCOW) -> Reply:
+    """The reply that a canonical JSON document describes (the text of ``to_canonical``).
+
+    Bad text is a :class:`ParseError` at its line and column: malformed or too deeply nested
+    JSON, bytes that are not UTF-8; bad data is a ParseError with its ``$.path``.
+    """
+    try:
+        data = json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"not UTF-8: byte 0x{text[exc.start]:02x} at offset {exc.start}",
+                         call=call) from None
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"not canonical JSON: {exc.msg}", call=call, line=exc.lineno,
+                         col=exc.colno) from None
+    except RecursionError:
+        raise ParseError("not canonical JSON: nested too deeply", call=call, line=1,
+                         col=1) from None
+    return from_canonical(data, call=call, server_tz=server_tz)

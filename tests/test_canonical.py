@@ -30,6 +30,7 @@ from smsc_formats import (
     from_canonical,
     to_canonical,
 )
+from smsc_formats.canonical import loads_canonical
 from smsc_formats.spec import CALLS
 from smsc_formats.strategies import replies
 from smsc_formats.values import MOSCOW
@@ -187,3 +188,25 @@ def test_a_short_link_with_no_optional_fields() -> None:
     link = ShortLink(1, 2, 3, 4, 5, 6, "https://x.ru")
     assert to_canonical(link) == LINK
     assert from_canonical(LINK, call="get_short_link") == link
+
+
+# -- canonical JSON text -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (b"[" * 100_000, "get_stat: line 1, column 1: not canonical JSON: nested too deeply"),
+    (b'{"a":\n 1,}', "get_stat: line 2, column 4: not canonical JSON: "
+                     "Expecting property name enclosed in double quotes"),
+    (b"[\xff]", "get_stat: not UTF-8: byte 0xff at offset 1"),
+    (b'{"error": {"code": "9", "description": null}}',
+     "get_stat: $.error: expected {'code': int, 'description': str | null}"),
+])
+def test_loads_canonical_says_where_bad_text_is(text: bytes, message: str) -> None:
+    with pytest.raises(ParseError) as info:
+        loads_canonical(text, call="get_stat")
+    assert str(info.value) == message
+
+
+def test_loads_canonical_reads_what_the_page_describes() -> None:
+    assert loads_canonical('{"error": {"code": 9, "description": "duplicate request"}}',
+                           call="get_stat") == ApiError(9, "duplicate request")

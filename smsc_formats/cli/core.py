@@ -11,7 +11,7 @@ import click
 from tabulate import tabulate
 
 from ..api import emit, parse
-from ..canonical import from_canonical, to_canonical
+from ..canonical import loads_canonical, to_canonical
 from ..charset import decode, detect_format
 from ..checks.strict import parse_strict
 from ..errors import SmscFormatsError, UsageError
@@ -55,13 +55,7 @@ def emit_command(call: str, fmt: int, charset: str, file: str) -> None:
     """Write the wire body for the canonical JSON in FILE (or - for stdin)."""
     raw = read_input(file)
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = f"{file}:{exc.lineno}:{exc.colno}" if isinstance(exc, json.JSONDecodeError) \
-            else file
-        fail(f"{where}: not canonical JSON: {exc}")
-    try:
-        body = emit(from_canonical(data, call=call), call=call, fmt=fmt, charset=charset)
+        body = emit(loads_canonical(raw, call=call), call=call, fmt=fmt, charset=charset)
     except SmscFormatsError as exc:
         fail(describe_error(exc, file), 2 if isinstance(exc, UsageError) else 1)
     sys.stdout.buffer.write(body)

@@ -158,7 +158,15 @@ def test_emit_malformed_json_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
     path.write_text('[{"login": "alex",\n  }]')
     message = one_error_line(run("emit", "--call", "get_stat", "--fmt", "0", str(path)))
-    assert message.startswith(f"{path}:2:3: not canonical JSON: ")
+    assert message == (f"{path}:2:3: get_stat: not canonical JSON: Expecting property name "
+                       "enclosed in double quotes")
+
+
+def test_emit_deeply_nested_json_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000)
+    message = one_error_line(run("emit", "--call", "get_stat", "--fmt", "2", str(path)))
+    assert message == f"{path}:1:1: get_stat: not canonical JSON: nested too deeply"
 
 
 def test_emit_bad_canonical_data_names_the_path(tmp_path: Path) -> None:
