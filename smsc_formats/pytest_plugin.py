@@ -16,6 +16,12 @@ Options:
   ledger, redaction and atomic store as ``smsc-formats record``), with the credentials of
   ``SMSC_LOGIN`` and ``SMSC_PSW``, or ``SMSC_APIKEY``.
 - ``--smsc-record-base-url URL`` (default ``https://smsc.ru``): where recordings are made.
+- ``--smsc-redact phone,to_phone,message`` (or ``smsc_redact = phone to_phone message`` in the
+  ini file, else ``[tool.smsc-formats] redact = [...]``, as for ``smsc-formats record
+  --redact``): the fields a recording masks; ``--smsc-before-record MODULE:FUNCTION`` (or
+  ``smsc_before_record`` in the ini file, else ``[tool.smsc-formats] before_record``): the
+  hook that rewrites anything else. A masked field that is also a request parameter
+  (``phone``) is stored as its pseudonym, so ``smsc_mock`` leaves it out of the match.
 - ``smsc_match_ignore = start end cnt`` in the ini file: parameters ``smsc_mock`` leaves out of
   the match. ``smsc_hosts = sms.example.org``: more hosts for ``smsc_mock`` to answer.
 - ``--smsc-block-network``: guard every test of the session, not only those using the smsc
@@ -126,6 +132,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--smsc-record-base-url", dest="smsc_record_base_url",
                     default=DEFAULT_RECORD_BASE_URL, metavar="URL",
                     help="the server recordings are made from (default https://smsc.ru)")
+    group.addoption("--smsc-redact", dest="smsc_redact", action="append", default=None,
+                    metavar="FIELD,...",
+                    help="fields a recording masks, e.g. phone,to_phone,message (default: the "
+                         "smsc_redact ini value, else [tool.smsc-formats] redact)")
+    group.addoption("--smsc-before-record", dest="smsc_before_record", default=None,
+                    metavar="MODULE:FUNCTION",
+                    help="hook a recording passes every reply through (default: the "
+                         "smsc_before_record ini value, else [tool.smsc-formats] before_record)")
+    parser.addini("smsc_redact", "fields a recording masks (as smsc-formats record --redact)",
+                  type="args", default=[])
+    parser.addini("smsc_before_record", "module:function a recording passes every reply "
+                  "through (as smsc-formats record --before-record)", default="")
     group.addoption("--smsc-block-network", dest="smsc_block_network", action="store_true",
                     default=False,
                     help="block non-loopback network access in every test of the session")
@@ -309,6 +327,8 @@ class _Recording:
         self.mode = mode
         self.mine: set[tuple[str, str]] = set()
         self.limiter: Any = None
+        self.redactor: Any = None
+        self.redactor_known = False
 
     def _name(self, call: str) -> str:
         cases = _corpus(self.config, missing_ok=True)
@@ -327,6 +347,7 @@ class _Recording:
         from .edge.recorder import RecordError, rerecord_all
         from .edge.store import BODY_FILES, Case, FormatMeta
         from .errors import ReplayMiss
+        from .redact import RedactError
         from .testing._transports import passthrough
 
         assert query.call is not None
@@ -338,6 +359,12 @@ class _Recording:
                     params=dict(query.params))
         if self.limiter is None:
             self.limiter = Limiter(Ledger.default())
+        if not self.redactor_known:
+            try:
+                self.redactor = _redactor(self.config)
+            except RedactError as exc:
+                raise ReplayMiss(f"smsc-formats: recording {query.describe()}: {exc}") from None
+            self.redactor_known = True
         try:
             host = host_of(self.base_url).rsplit(":", 1)[0]
         except ValueError:
@@ -348,13 +375,47 @@ class _Recording:
             try:
                 root.mkdir(parents=True, exist_ok=True)
                 case = rerecord_all([plan], self.base_url, credentials, self.limiter,
-                                    out_dir=root, source=source)[0]
+                                    out_dir=root, source=source,
+                                    redactor=self.redactor)[0]
             except (RecordError, OSError) as exc:
                 raise ReplayMiss(f"smsc-formats: recording {query.describe()} from "
                                  f"{self.base_url} failed: {exc}") from None
         self.mine.add((case.call, case.name))
         _corpus(self.config, missing_ok=True)[f"{case.call}/{case.name}"] = case
         return case
+
+
+def _redaction_options(config: pytest.Config) -> tuple[list[str], str | None]:
+    """The fields to mask and the ``before_record`` hook the command line or the ini file
+    name (empty: the ``[tool.smsc-formats]`` configuration decides)."""
+    given = config.getoption("smsc_redact") or config.getini("smsc_redact")
+    fields = [f for item in given for f in str(item).split(",") if f.strip()]
+    hook = config.getoption("smsc_before_record") or config.getini("smsc_before_record")
+    return fields, str(hook) if hook else None
+
+
+def _redactor(config: pytest.Config) -> Any:
+    """The recording's :class:`~smsc_formats.redact.Redactor` (None: nothing to mask), as
+    ``smsc-formats record`` builds it for the corpus folder."""
+    from .edge.redact import redactor_for
+
+    fields, hook = _redaction_options(config)
+    return redactor_for(corpus_dir(config), fields, hook)
+
+
+def _masked_params(config: pytest.Config) -> list[str]:
+    """The masked fields, which ``smsc_mock`` leaves out of the match (a recorded case holds
+    their pseudonyms); one line and a failed test if the configuration is bad."""
+    from .edge.redact import configured
+    from .redact import RedactError
+
+    fields, _ = _redaction_options(config)
+    if not fields:
+        try:
+            fields = configured(corpus_dir(config))[0]
+        except RedactError as exc:
+            pytest.fail(f"smsc-formats: {exc}", pytrace=False)
+    return [f.strip() for item in fields for f in item.split(",") if f.strip()]
 
 
 def _has_own_cases(cases: Mapping[str, Case], test_name: str) -> bool:
@@ -381,7 +442,8 @@ def smsc_mock(request: pytest.FixtureRequest) -> Iterator[SmscMock]:
                                            and not _has_own_cases(cases, request.node.name)):
         recorder = _Recording(config, request.node.name, mode)
     mock = SmscMock(list(cases.values()), extra_hosts=config.getini("smsc_hosts"),
-                    ignore=config.getini("smsc_match_ignore"), recorder=recorder,
+                    ignore=[*config.getini("smsc_match_ignore"), *_masked_params(config)],
+                    recorder=recorder,
                     record_all=mode == "all")
     request.node.stash[_MOCK_KEY] = mock
     with intercept(mock):
