@@ -89,6 +89,7 @@ RECORD_MODES = ("none", "once", "new_episodes", "all")
 DEFAULT_RECORD_BASE_URL = "https://smsc.ru"
 _CORPUS_KEY = pytest.StashKey["dict[str, Case]"]()
 _MOCK_KEY = pytest.StashKey["SmscMock"]()
+_MASKED_KEY = pytest.StashKey["list[str]"]()
 
 
 class NetworkBlockedError(RuntimeError):
@@ -409,13 +410,18 @@ def _masked_params(config: pytest.Config) -> list[str]:
     from .edge.redact import configured
     from .redact import RedactError
 
+    cached = config.stash.get(_MASKED_KEY, None)
+    if cached is not None:
+        return cached
     fields, _ = _redaction_options(config)
     if not fields:
         try:
             fields = configured(corpus_dir(config))[0]
         except RedactError as exc:
             pytest.fail(f"smsc-formats: {exc}", pytrace=False)
-    return [f.strip() for item in fields for f in item.split(",") if f.strip()]
+    config.stash[_MASKED_KEY] = [f.strip() for item in fields for f in item.split(",")
+                                 if f.strip()]
+    return config.stash[_MASKED_KEY]
 
 
 def _has_own_cases(cases: Mapping[str, Case], test_name: str) -> bool:
