@@ -21,7 +21,9 @@ Options:
   --redact``): the fields a recording masks; ``--smsc-before-record MODULE:FUNCTION`` (or
   ``smsc_before_record`` in the ini file, else ``[tool.smsc-formats] before_record``): the
   hook that rewrites anything else. A masked field that is also a request parameter
-  (``phone``) is stored as its pseudonym, so ``smsc_mock`` leaves it out of the match.
+  (``phone``) is stored as its pseudonym: ``smsc_mock`` matches it by its pseudonym when the
+  redaction key is at hand (``$SMSC_FORMATS_REDACT_KEY`` or the corpus's ``.redact-key``),
+  else leaves it out of the match.
 - ``smsc_match_ignore = start end cnt`` in the ini file: parameters ``smsc_mock`` leaves out of
   the match. ``smsc_hosts = sms.example.org``: more hosts for ``smsc_mock`` to answer.
 - ``--smsc-block-network``: guard every test of the session, not only those using the smsc
@@ -415,13 +417,37 @@ def _masked_params(config: pytest.Config) -> list[str]:
         return cached
     fields, _ = _redaction_options(config)
     if not fields:
+        problem = None
         try:
             fields = configured(corpus_dir(config))[0]
         except RedactError as exc:
-            pytest.fail(f"smsc-formats: {exc}", pytrace=False)
+            problem = str(exc)
+        if problem is not None:
+            pytest.fail(f"smsc-formats: {problem}", pytrace=False)
     config.stash[_MASKED_KEY] = [f.strip() for item in fields for f in item.split(",")
                                  if f.strip()]
     return config.stash[_MASKED_KEY]
+
+
+def _matching(config: pytest.Config, recording: bool) -> tuple[list[str], Any]:
+    """How ``smsc_mock`` matches the masked request parameters (``phone``) a redacted corpus
+    stores as pseudonyms: through the same pseudonyms when the redaction key is at hand
+    (``$SMSC_FORMATS_REDACT_KEY``, the corpus's ``.redact-key``, or a recording, which creates
+    it), as ``([], mask)``; else left out of the match, as ``(fields, None)``."""
+    from .edge.redact import KEY_ENV, KEY_FILE, corpus_key
+    from .redact import RedactError, Redactor
+
+    fields = _masked_params(config)
+    root = corpus_dir(config)
+    if not fields or not (recording or os.environ.get(KEY_ENV) or (root / KEY_FILE).is_file()):
+        return fields, None
+    try:
+        redactor = Redactor.of(fields, corpus_key(root))
+    except RedactError as exc:
+        problem = str(exc)
+    else:
+        return [], redactor.params
+    pytest.fail(f"smsc-formats: {problem}", pytrace=False)
 
 
 def _has_own_cases(cases: Mapping[str, Case], test_name: str) -> bool:
@@ -447,9 +473,10 @@ def smsc_mock(request: pytest.FixtureRequest) -> Iterator[SmscMock]:
     if mode in ("new_episodes", "all") or (mode == "once"
                                            and not _has_own_cases(cases, request.node.name)):
         recorder = _Recording(config, request.node.name, mode)
+    unmatched, mask = _matching(config, recording=mode != "none")
     mock = SmscMock(list(cases.values()), extra_hosts=config.getini("smsc_hosts"),
-                    ignore=[*config.getini("smsc_match_ignore"), *_masked_params(config)],
-                    recorder=recorder,
+                    ignore=[*config.getini("smsc_match_ignore"), *unmatched],
+                    recorder=recorder, mask=mask,
                     record_all=mode == "all")
     request.node.stash[_MOCK_KEY] = mock
     with intercept(mock):

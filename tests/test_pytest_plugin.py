@@ -670,6 +670,15 @@ def test_recording_takes_redact_and_before_record_from_the_project_configuration
     pytester.runpytest("-p", "no:cacheprovider", "-k", "answers").assert_outcomes(passed=1)
 
 
+OTHER_PHONE = '''
+import smsc_client as client
+
+
+def test_other_operator(smsc_mock):
+    assert client.operator("79161234567").decode("utf-8").startswith("country = ")
+'''
+
+
 def test_recording_takes_redact_from_the_ini_file_and_replay_ignores_masked_params(
         pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     pytester.makepyfile(smsc_client=CLIENT, test_record=RECORD_TESTS)
@@ -684,8 +693,19 @@ def test_recording_takes_redact_from_the_ini_file_and_replay_ignores_masked_para
     assert phone.isdigit()
     for path in case.iterdir():
         assert b"79991234567" not in path.read_bytes()
-    # With the same ini, the stored pseudonym is not matched against the real number.
-    pytester.runpytest("-p", "no:cacheprovider", "-k", "operator").assert_outcomes(passed=1)
+    # With the same ini and the corpus's key, a number is matched by its pseudonym: the
+    # recorded one hits, another one misses (and the miss shows pseudonyms only).
+    pytester.makepyfile(test_other=OTHER_PHONE)
+    keyed = pytester.runpytest("-p", "no:cacheprovider", "-k", "operator")
+    keyed.assert_outcomes(passed=1, failed=1)
+    keyed.stdout.fnmatch_lines(["smsc-formats: miss get_operator fmt=0 params {phone: *} — "
+                                f"closest get_operator/test_operator differs: phone * != {phone}"])
+    assert "79161234567" not in keyed.stdout.str()
+    # Without the key (kept out of git, as in CI), the masked parameter is left out.
+    (pytester.path / "fixtures/.redact-key").unlink()
+    unkeyed = pytester.runpytest("-p", "no:cacheprovider", "-k", "operator")
+    unkeyed.assert_outcomes(passed=2)
+    assert not (pytester.path / "fixtures/.redact-key").exists()  # replay creates no key
 
 
 def test_recording_with_an_unknown_redact_field_fails_with_one_line(
@@ -693,7 +713,8 @@ def test_recording_with_an_unknown_redact_field_fails_with_one_line(
     pytester.makepyfile(smsc_client=CLIENT, test_record=RECORD_TESTS)
     result = _record_with_simulator(pytester, monkeypatch, tmp_path, "-k", "balance",
                                     "--smsc-redact=phone,nosuch")
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["smsc-formats: recording get_stat * cannot redact nosuch: "
-                                 "known text fields are *"])
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*_ ERROR at setup of test_balance _*",
+                                 "smsc-formats: cannot redact nosuch: known text fields are *"])
+    assert "During handling" not in result.stdout.str()
     assert not (pytester.path / "fixtures/get_stat").exists()
