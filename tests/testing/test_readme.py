@@ -91,6 +91,7 @@ def test_every_snippet_runs_as_written(pytester: pytest.Pytester,
         "get_operator/test_operator", "get_stat/test_balance"]
     stored = b"".join(p.read_bytes() for p in corpus.rglob("*") if p.is_file())
     assert b"79999999999" not in stored  # pyproject.toml's redact masked the phone
+    assert "/.redact-key" in (corpus / ".gitignore").read_text(encoding="utf-8").split()
     pytester.runpytest("-p", "no:cacheprovider", *offline).assert_outcomes(passed=4)
 
     [script] = [body for lang, body in blocks
