@@ -49,8 +49,9 @@ def _named(blocks: list[tuple[str, str]]) -> dict[str, str]:
 
 def test_the_section_has_the_snippets_this_test_runs() -> None:
     blocks = _blocks()
-    assert sorted(_named(blocks)) == ["my_client.py", "pyproject.toml",
-                                      "test_my_client.py", "test_my_client_properties.py"]
+    assert sorted(_named(blocks)) == ["my_client.py", "pyproject.toml", "test_my_client.py",
+                                      "test_my_client_module.py",
+                                      "test_my_client_properties.py"]
     assert [lang for lang, _ in blocks].count("sh") == 1
     assert sum(1 for lang, body in blocks if lang == "python" and "with replay(" in body
                and not body.startswith("#")) == 1
@@ -85,14 +86,14 @@ def test_every_snippet_runs_as_written(pytester: pytest.Pytester,
                                       f"--smsc-record-base-url={sim.base_url}")
     finally:
         sim.shutdown()
-    recorded.assert_outcomes(passed=4)
+    recorded.assert_outcomes(passed=5)
     corpus = pytester.path / "fixtures"
     assert sorted(str(p.relative_to(corpus)) for p in corpus.glob("*/*")) == [
-        "get_operator/test_operator", "get_stat/test_balance"]
+        "get_operator/test_operator", "get_stat/test_balance"]  # test_balance's answers both
     stored = b"".join(p.read_bytes() for p in corpus.rglob("*") if p.is_file())
     assert b"79999999999" not in stored  # pyproject.toml's redact masked the phone
     assert "/.redact-key" in (corpus / ".gitignore").read_text(encoding="utf-8").split()
-    pytester.runpytest("-p", "no:cacheprovider", *offline).assert_outcomes(passed=4)
+    pytester.runpytest("-p", "no:cacheprovider", *offline).assert_outcomes(passed=5)
 
     [script] = [body for lang, body in blocks
                 if lang == "python" and "with replay(" in body and not body.startswith("#")]
