@@ -16,6 +16,14 @@ Options:
   ledger, redaction and atomic store as ``smsc-formats record``), with the credentials of
   ``SMSC_LOGIN`` and ``SMSC_PSW``, or ``SMSC_APIKEY``.
 - ``--smsc-record-base-url URL`` (default ``https://smsc.ru``): where recordings are made.
+- ``--smsc-redact phone,to_phone,message`` (or ``smsc_redact = phone to_phone message`` in the
+  ini file, else ``[tool.smsc-formats] redact = [...]``, as for ``smsc-formats record
+  --redact``): the fields a recording masks; ``--smsc-before-record MODULE:FUNCTION`` (or
+  ``smsc_before_record`` in the ini file, else ``[tool.smsc-formats] before_record``): the
+  hook that rewrites anything else. A masked field that is also a request parameter
+  (``phone``) is stored as its pseudonym: ``smsc_mock`` matches it by its pseudonym when the
+  redaction key is at hand (``$SMSC_FORMATS_REDACT_KEY`` or the corpus's ``.redact-key``),
+  else leaves it out of the match.
 - ``smsc_match_ignore = start end cnt`` in the ini file: parameters ``smsc_mock`` leaves out of
   the match. ``smsc_hosts = sms.example.org``: more hosts for ``smsc_mock`` to answer.
 - ``--smsc-block-network``: guard every test of the session, not only those using the smsc
@@ -83,6 +91,7 @@ RECORD_MODES = ("none", "once", "new_episodes", "all")
 DEFAULT_RECORD_BASE_URL = "https://smsc.ru"
 _CORPUS_KEY = pytest.StashKey["dict[str, Case]"]()
 _MOCK_KEY = pytest.StashKey["SmscMock"]()
+_MASKED_KEY = pytest.StashKey["list[str]"]()
 
 
 class NetworkBlockedError(RuntimeError):
@@ -126,6 +135,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--smsc-record-base-url", dest="smsc_record_base_url",
                     default=DEFAULT_RECORD_BASE_URL, metavar="URL",
                     help="the server recordings are made from (default https://smsc.ru)")
+    group.addoption("--smsc-redact", dest="smsc_redact", action="append", default=None,
+                    metavar="FIELD,...",
+                    help="fields a recording masks, e.g. phone,to_phone,message (default: the "
+                         "smsc_redact ini value, else [tool.smsc-formats] redact)")
+    group.addoption("--smsc-before-record", dest="smsc_before_record", default=None,
+                    metavar="MODULE:FUNCTION",
+                    help="hook a recording passes every reply through (default: the "
+                         "smsc_before_record ini value, else [tool.smsc-formats] before_record)")
+    parser.addini("smsc_redact", "fields a recording masks (as smsc-formats record --redact)",
+                  type="args", default=[])
+    parser.addini("smsc_before_record", "module:function a recording passes every reply "
+                  "through (as smsc-formats record --before-record)", default="")
     group.addoption("--smsc-block-network", dest="smsc_block_network", action="store_true",
                     default=False,
                     help="block non-loopback network access in every test of the session")
@@ -309,6 +330,8 @@ class _Recording:
         self.mode = mode
         self.mine: set[tuple[str, str]] = set()
         self.limiter: Any = None
+        self.redactor: Any = None
+        self.redactor_known = False
 
     def _name(self, call: str) -> str:
         cases = _corpus(self.config, missing_ok=True)
@@ -327,6 +350,7 @@ class _Recording:
         from .edge.recorder import RecordError, rerecord_all
         from .edge.store import BODY_FILES, Case, FormatMeta
         from .errors import ReplayMiss
+        from .redact import RedactError
         from .testing._transports import passthrough
 
         assert query.call is not None
@@ -338,6 +362,12 @@ class _Recording:
                     params=dict(query.params))
         if self.limiter is None:
             self.limiter = Limiter(Ledger.default())
+        if not self.redactor_known:
+            try:
+                self.redactor = _redactor(self.config)
+            except RedactError as exc:
+                raise ReplayMiss(f"smsc-formats: recording {query.describe()}: {exc}") from None
+            self.redactor_known = True
         try:
             host = host_of(self.base_url).rsplit(":", 1)[0]
         except ValueError:
@@ -348,13 +378,76 @@ class _Recording:
             try:
                 root.mkdir(parents=True, exist_ok=True)
                 case = rerecord_all([plan], self.base_url, credentials, self.limiter,
-                                    out_dir=root, source=source)[0]
+                                    out_dir=root, source=source,
+                                    redactor=self.redactor)[0]
             except (RecordError, OSError) as exc:
                 raise ReplayMiss(f"smsc-formats: recording {query.describe()} from "
                                  f"{self.base_url} failed: {exc}") from None
         self.mine.add((case.call, case.name))
         _corpus(self.config, missing_ok=True)[f"{case.call}/{case.name}"] = case
         return case
+
+
+def _redaction_options(config: pytest.Config) -> tuple[list[str], str | None]:
+    """The fields to mask and the ``before_record`` hook the command line or the ini file
+    name (empty: the ``[tool.smsc-formats]`` configuration decides)."""
+    given = config.getoption("smsc_redact") or config.getini("smsc_redact")
+    fields = [f for item in given for f in str(item).split(",") if f.strip()]
+    hook = config.getoption("smsc_before_record") or config.getini("smsc_before_record")
+    return fields, str(hook) if hook else None
+
+
+def _redactor(config: pytest.Config) -> Any:
+    """The recording's :class:`~smsc_formats.redact.Redactor` (None: nothing to mask), as
+    ``smsc-formats record`` builds it for the corpus folder."""
+    from .edge.redact import redactor_for
+
+    fields, hook = _redaction_options(config)
+    return redactor_for(corpus_dir(config), fields, hook)
+
+
+def _masked_params(config: pytest.Config) -> list[str]:
+    """The masked fields, which ``smsc_mock`` leaves out of the match (a recorded case holds
+    their pseudonyms); one line and a failed test if the configuration is bad."""
+    from .edge.redact import configured
+    from .redact import RedactError
+
+    cached = config.stash.get(_MASKED_KEY, None)
+    if cached is not None:
+        return cached
+    fields, _ = _redaction_options(config)
+    if not fields:
+        problem = None
+        try:
+            fields = configured(corpus_dir(config))[0]
+        except RedactError as exc:
+            problem = str(exc)
+        if problem is not None:
+            pytest.fail(f"smsc-formats: {problem}", pytrace=False)
+    config.stash[_MASKED_KEY] = [f.strip() for item in fields for f in item.split(",")
+                                 if f.strip()]
+    return config.stash[_MASKED_KEY]
+
+
+def _matching(config: pytest.Config, recording: bool) -> tuple[list[str], Any]:
+    """How ``smsc_mock`` matches the masked request parameters (``phone``) a redacted corpus
+    stores as pseudonyms: through the same pseudonyms when the redaction key is at hand
+    (``$SMSC_FORMATS_REDACT_KEY``, the corpus's ``.redact-key``, or a recording, which creates
+    it), as ``([], mask)``; else left out of the match, as ``(fields, None)``."""
+    from .edge.redact import KEY_ENV, KEY_FILE, corpus_key
+    from .redact import RedactError, Redactor
+
+    fields = _masked_params(config)
+    root = corpus_dir(config)
+    if not fields or not (recording or os.environ.get(KEY_ENV) or (root / KEY_FILE).is_file()):
+        return fields, None
+    try:
+        redactor = Redactor.of(fields, corpus_key(root))
+    except RedactError as exc:
+        problem = str(exc)
+    else:
+        return [], redactor.params
+    pytest.fail(f"smsc-formats: {problem}", pytrace=False)
 
 
 def _has_own_cases(cases: Mapping[str, Case], test_name: str) -> bool:
@@ -380,8 +473,10 @@ def smsc_mock(request: pytest.FixtureRequest) -> Iterator[SmscMock]:
     if mode in ("new_episodes", "all") or (mode == "once"
                                            and not _has_own_cases(cases, request.node.name)):
         recorder = _Recording(config, request.node.name, mode)
+    unmatched, mask = _matching(config, recording=mode != "none")
     mock = SmscMock(list(cases.values()), extra_hosts=config.getini("smsc_hosts"),
-                    ignore=config.getini("smsc_match_ignore"), recorder=recorder,
+                    ignore=[*config.getini("smsc_match_ignore"), *unmatched],
+                    recorder=recorder, mask=mask,
                     record_all=mode == "all")
     request.node.stash[_MOCK_KEY] = mock
     with intercept(mock):

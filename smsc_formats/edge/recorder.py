@@ -654,13 +654,15 @@ def record(base_url: str, out_dir: Path, credentials: Credentials, *,
 def rerecord_all(cases: Sequence[Case], base_url: str, credentials: Credentials,
                  limiter: Limiter | None = None, *, out_dir: Path | None = None,
                  source: str = "live", progress: Progress = _no_progress,
-                 timeout: float = 30.0, formats_apart: bool = False) -> list[Case]:
+                 timeout: float = 30.0, formats_apart: bool = False,
+                 redactor: Redactor | None = None) -> list[Case]:
     """Re-record ``cases`` with their stored parameters, formats and charset.
 
     The requests go round-robin over the cases, so rate-limit waits overlap. The new cases
     keep their names and parameters; they are written under ``out_dir`` (e.g. a temporary
     folder) if given, else only returned. Same redaction, limits, planning, retries and stop
-    rules as :func:`record` (:class:`RecordError` on error 2/4/9 or an unreachable server).
+    rules as :func:`record` (:class:`RecordError` on error 2/4/9 or an unreachable server);
+    ``redactor`` masks personal data as in :func:`record`.
     """
     plans = [CasePlan(c.call, c.name, dict(c.params),
                       next(iter(c.formats.values())).charset if c.formats else "utf-8",
@@ -669,7 +671,7 @@ def rerecord_all(cases: Sequence[Case], base_url: str, credentials: Credentials,
     _check_url(base_url)
     _validate(plans)
     run = _Run(base_url, credentials, limiter or Limiter(), progress, source, timeout, _utc_now,
-               formats_apart)
+               formats_apart, redactor=redactor)
     return run.run(plans, out_dir)
 
 

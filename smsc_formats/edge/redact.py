@@ -9,9 +9,10 @@ The fields to mask come from ``record --redact phone,to_phone,message``, else fr
 (the ``pyproject.toml`` found from the corpus folder upwards, as for ignore entries).
 
 The pseudonyms are keyed: ``$SMSC_FORMATS_REDACT_KEY`` if set, else the corpus's own
-``.redact-key`` file, created with a random key on the first masked recording. Keep that file
-out of git (a phone number has few enough digits that anyone holding the key could test every
-number against a pseudonym); the same key gives the same pseudonyms in every later recording.
+``.redact-key`` file, created with a random key on the first masked recording (and listed in
+the corpus's ``.gitignore``, created if need be). Keep that file out of git (a phone number has
+few enough digits that anyone holding the key could test every number against a pseudonym);
+the same key gives the same pseudonyms in every later recording.
 The rewriting itself is pure and lives in :mod:`smsc_formats.redact`.
 """
 
@@ -30,11 +31,23 @@ from .ignore import find_pyproject
 
 KEY_ENV = "SMSC_FORMATS_REDACT_KEY"
 KEY_FILE = ".redact-key"
+GITIGNORE = ".gitignore"
+
+
+def _ignore_in_git(corpus: Path) -> None:
+    """List the key file in ``<corpus>/.gitignore`` (created if missing), once."""
+    path = corpus / GITIGNORE
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if KEY_FILE in (line.strip().lstrip("/") for line in text.splitlines()):
+        return
+    lead = "" if not text or text.endswith("\n") else "\n"
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(f"{lead}# the smsc-formats redaction key: never commit it\n/{KEY_FILE}\n")
 
 
 def corpus_key(corpus: Path, environ: Mapping[str, str] | None = None) -> bytes:
     """The redaction key: ``$SMSC_FORMATS_REDACT_KEY``, else ``<corpus>/.redact-key``
-    (created, readable by its owner only, if missing)."""
+    (created, readable by its owner only, and listed in ``<corpus>/.gitignore``, if missing)."""
     env = os.environ if environ is None else environ
     if env.get(KEY_ENV):
         return env[KEY_ENV].encode("utf-8")
@@ -45,6 +58,7 @@ def corpus_key(corpus: Path, environ: Mapping[str, str] | None = None) -> bytes:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w", encoding="ascii") as fh:
                 fh.write(secrets.token_hex(32) + "\n")
+            _ignore_in_git(corpus)
         key = path.read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError) as exc:
         raise RedactError(f"{path}: cannot read or create the redaction key: "
@@ -117,4 +131,5 @@ def redactor_for(corpus: Path, fields: Sequence[str] | None = None,
     return Redactor.of(chosen, corpus_key(corpus, environ), hook)
 
 
-__all__ = ["KEY_ENV", "KEY_FILE", "configured", "corpus_key", "load_hook", "redactor_for"]
+__all__ = ["GITIGNORE", "KEY_ENV", "KEY_FILE", "configured", "corpus_key", "load_hook",
+           "redactor_for"]

@@ -95,7 +95,8 @@ class SmscMock:
 
     def __init__(self, cases: Iterable[Case] = (), *, hosts: Iterable[str] | None = None,
                  extra_hosts: Iterable[str] = (), ignore: Iterable[str] = (),
-                 recorder: Recorder | None = None, record_all: bool = False) -> None:
+                 recorder: Recorder | None = None, record_all: bool = False,
+                 mask: Callable[[Mapping[str, str]], dict[str, str]] | None = None) -> None:
         from ..edge.replay import ReplayIndex
 
         self.hosts: frozenset[str] = frozenset(
@@ -104,6 +105,9 @@ class SmscMock:
         self.index = ReplayIndex(cases, self.ignore, any_format=True)
         self.recorder = recorder
         self.record_all = record_all
+        self.mask = mask
+        """Rewrites the parameters of a request before it is matched (a redacted corpus
+        stores the pseudonyms of its phones; the recorder and the stubs see the request)."""
         self.requests: list[SentRequest] = []
         """Every request the code under test sent to an SMSC host, in order."""
         self.misses: list[str] = []
@@ -221,16 +225,25 @@ class SmscMock:
         stubbed = self._stubbed(query)
         if stubbed is not None:
             return "stub", stubbed
-        key = self.index.key(query)
+        looked = self._matched(query)
+        key = self.index.key(looked)
         if (self.recorder is not None and self.record_all and query.problem is None
                 and key not in self._recorded):
             return self._record(query, key)
-        found = self._from_corpus(query, case)
+        found = self._from_corpus(looked, case)
         if found is not None:
             return found
         if self.recorder is not None and query.problem is None and key not in self._recorded:
             return self._record(query, key)
-        raise ReplayMiss(f"smsc-formats: {self.index.explain(query, case)}")
+        raise ReplayMiss(f"smsc-formats: {self.index.explain(looked, case)}")
+
+    def _matched(self, query: Query) -> Query:
+        """The query as the corpus is searched for it (through :attr:`mask`)."""
+        if self.mask is None:
+            return query
+        from dataclasses import replace
+
+        return replace(query, params=self.mask(query.params))
 
     def _from_corpus(self, query: Query, case: str | None) -> tuple[str, HttpAnswer] | None:
         answer = self.index.lookup(query, case)
@@ -256,7 +269,7 @@ class SmscMock:
         recorded = self.recorder(query)
         self._recorded.add(key)
         self.add_cases([recorded])
-        found = self._from_corpus(query, None)
+        found = self._from_corpus(self._matched(query), None)
         if found is None:  # pragma: no cover - the recorder stores what it was asked
             raise ReplayMiss(f"smsc-formats: recorded {recorded.call}/{recorded.name} but it "
                              f"does not answer {query.describe()}")

@@ -144,6 +144,21 @@ def test_the_key_comes_from_the_environment_or_a_private_corpus_file(tmp_path: P
     assert corpus_key(tmp_path, {}) == first
 
 
+def test_a_new_key_file_is_listed_in_the_corpus_gitignore_once(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text("*.tmp", encoding="utf-8")  # no final newline
+    corpus_key(tmp_path, {})
+    assert (tmp_path / ".gitignore").read_text(encoding="utf-8").splitlines()[0] == "*.tmp"
+    assert "/.redact-key" in (tmp_path / ".gitignore").read_text(encoding="utf-8").splitlines()
+    fresh = tmp_path / "fresh"
+    corpus_key(fresh, {})
+    (fresh / KEY_FILE).unlink()
+    corpus_key(fresh, {})  # a second key file: the entry is not repeated
+    lines = (fresh / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert lines.count("/.redact-key") == 1
+    assert corpus_key(tmp_path / "env", {KEY_ENV: "k"}) == b"k"
+    assert not (tmp_path / "env").exists()
+
+
 def test_configuration_errors_are_one_line(tmp_path: Path) -> None:
     project = tmp_path / "pyproject.toml"
     project.write_text('[tool.smsc-formats]\nredact = "phone"\n', encoding="utf-8")

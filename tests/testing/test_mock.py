@@ -11,6 +11,7 @@ import logging
 import re
 import shutil
 import urllib.parse
+from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
@@ -192,3 +193,25 @@ def test_a_recorder_answers_a_miss_and_its_case_is_served_after() -> None:
     assert first.body == again.body == body("get_stat", "default", 2)
     assert len(asked) == 1
     assert [r.served for r in mock.requests] == ["recorded get_stat/default", "get_stat/default"]
+
+
+def test_a_mask_rewrites_the_parameters_matched_but_not_the_ones_logged() -> None:
+    # A redacted corpus stores the pseudonym of the phone it was asked about.
+    [case] = [c for c in load(CORPUS) if (c.call, c.name) == ("get_operator", "default")]
+    assert case.params == {"phone": "79999999999"}
+    stored = Case(case.call, case.name, case.bodies, case.formats, {"phone": "70000000042"})
+    pseudonyms = {"79999999999": "70000000042", "79161234567": "70000000777"}
+
+    def mask(params: Mapping[str, str]) -> dict[str, str]:
+        return {k: pseudonyms.get(v, v) if k == "phone" else v for k, v in params.items()}
+
+    mock = SmscMock([stored], mask=mask)
+    url = "https://smsc.ru/sys/info.php?get_operator=1&fmt=0&charset=utf-8&phone="
+    assert mock.answer("GET", url + "79999999999").body == body("get_operator", "default", 0)
+    with pytest.raises(ReplayMiss, match=r"phone 70000000777 != 70000000042$") as miss:
+        mock.answer("GET", url + "79161234567")
+    assert "79161234567" not in str(miss.value)
+    assert [r.params for r in mock.requests] == [{"phone": "79999999999"},
+                                                {"phone": "79161234567"}]
+    with pytest.raises(ReplayMiss):  # without the mask, the real number matches nothing
+        SmscMock([stored]).answer("GET", url + "79999999999")
