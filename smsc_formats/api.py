@@ -99,6 +99,8 @@ def _looks_like(body: bytes | bytearray | str, call: str, fmt: int | None, chars
         return None
     if not text.strip():
         return None
+    if _begins_as(text, CALLS[call], fmt, tz):
+        return None  # this call's body, broken further on: nothing else to suggest
     found: list[str] = []
     for other, spec in CALLS.items():
         if other == call and fmt is None:
@@ -125,6 +127,34 @@ def _looks_like(body: bytes | bytearray | str, call: str, fmt: int | None, chars
         return None
     names = " or ".join(found[:_HINT_NAMES]) + (" or others" if len(found) > _HINT_NAMES else "")
     return f"this looks like a {names} body"
+
+
+def _begins_as(text: str, spec: CallSpec, fmt: int | None, tz: tzinfo) -> bool:
+    """Whether the first line of a line-format body (fmt=0/1) reads as ``spec``'s records."""
+    head, newline, _ = text.strip().partition("\n")
+    if not newline:
+        return False
+    try:
+        with boundary():
+            asked = detect_format(text, spec.name) if fmt is None else fmt
+            if asked not in (0, 1):
+                return False
+            reply = CODECS[asked].decode(head.rstrip("\r"), spec, tz)
+    except SmscFormatsError:
+        return False
+    # A text field that swallowed separators (a price zone's name, say) reads any line.
+    return _carries_data(reply) and not _holds_separator(reply)
+
+
+def _holds_separator(value: Any) -> bool:
+    """Whether a text value anywhere in a reply contains a comma (the line formats' separator)."""
+    if isinstance(value, str):
+        return "," in value
+    if isinstance(value, list | tuple):
+        return any(_holds_separator(item) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return any(_holds_separator(getattr(value, f.name)) for f in dataclasses.fields(value))
+    return False
 
 
 def _carries_data(reply: Any) -> bool:

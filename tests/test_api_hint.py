@@ -87,3 +87,13 @@ def test_a_huge_body_is_not_tried_as_the_other_calls() -> None:
     with pytest.raises(ParseError) as info:
         parse(body, call="get_stat", fmt=0)
     assert "(this looks like a get_messages fmt=0 body)" in str(info.value)
+
+
+def test_a_body_of_this_call_broken_after_its_first_line_gets_no_hint() -> None:
+    # Its first line is a whole get_messages record; get_price could read the body (a zone
+    # whose name swallows the commas), which is no reason to say it looks like one.
+    body = (DATA.parent / "invalid" / "get_messages" / "line-break-in-crc-csv.csv").read_bytes()
+    with pytest.raises(ParseError) as info:
+        parse(body, call="get_messages", fmt=1)
+    assert str(info.value) == ("get_messages fmt=1: line 1, column 73: a line break in field "
+                               "'crc': only message may span lines")
