@@ -8,12 +8,13 @@ body (through the one error boundary, :func:`smsc_formats.errors.boundary`) and
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import tzinfo
 from typing import Any
 
 from .charset import canonical_name, decode, detect_format
 from .codecs import CODECS, fmt3_json
-from .errors import EmitError, ParseError, UsageError, boundary
+from .errors import FOREIGN, EmitError, ParseError, SmscFormatsError, UsageError, boundary
 from .model import ApiError, Reply, SmscApiError
 from .spec import CALLS, FORMATS, CallSpec, ListBody, OneOrListBody
 from .values import MOSCOW
@@ -52,7 +53,18 @@ def parse(body: bytes | str, *, call: str, fmt: int | None = None, charset: str 
         raise UsageError(f"parse reads a body as bytes or str, not {type(body).__name__}")
     if charset:
         canonical_name(charset)  # a caller mistake, before the body is looked at
-    with boundary(call, fmt):
+    try:
+        return _parse(body, spec, fmt, charset, content_type, server_tz)
+    except ParseError as exc:
+        hint = _looks_like(body, spec.name, fmt, charset, content_type, server_tz)
+        if hint is None:
+            raise
+        raise exc.hinted(hint) from None
+
+
+def _parse(body: bytes | bytearray | str, spec: CallSpec, fmt: int | None, charset: str | None,
+           content_type: str | None, server_tz: tzinfo) -> Reply:
+    with boundary(spec.name, fmt):
         if (fmt == 3 and type(body) is bytes and content_type is None
                 and charset in (None, "utf-8", "UTF-8")):
             # fmt=3 reads UTF-8 bytes straight from the body (see JsonCodec.decode_utf8)
@@ -62,6 +74,101 @@ def parse(body: bytes | str, *, call: str, fmt: int | None = None, charset: str 
         text, _ = decode(bytes(body) if isinstance(body, bytearray) else body, charset,
                          content_type)
         return _decode(text, spec, fmt, server_tz)  # type: ignore[no-any-return]
+
+
+HINT_LIMIT = 1 << 20
+"""The longest body (in characters) that a failed ``parse`` tries as the other calls."""
+_HINT_NAMES = 3
+
+
+def _looks_like(body: bytes | bytearray | str, call: str, fmt: int | None, charset: str | None,
+                content_type: str | None, tz: tzinfo) -> str | None:
+    """What a body that failed to parse as ``call`` in ``fmt`` reads as instead, or None.
+
+    Run only once ``parse`` has failed: it tries the body as the spec's other calls (and as
+    ``call`` in another fmt, when a fmt was named), each in the fmt its head points to
+    (and CSV, whose first field may begin with ``<``, ``{`` or ``[``).
+    """
+    if len(body) > HINT_LIMIT:
+        return None
+    try:
+        with boundary():
+            text, _ = decode(bytes(body) if isinstance(body, bytearray) else body, charset,
+                             content_type)
+    except SmscFormatsError:
+        return None
+    if not text.strip():
+        return None
+    if _begins_as(text, CALLS[call], fmt, tz):
+        return None  # this call's body, broken further on: nothing else to suggest
+    found: list[str] = []
+    for other, spec in CALLS.items():
+        if other == call and fmt is None:
+            continue
+        try:
+            detected = detect_format(text, other)
+        except SmscFormatsError:
+            continue
+        candidates = [detected] if detected in (0, 1) else [detected, 1]
+        for candidate in candidates:
+            if other == call and candidate == fmt:
+                continue
+            try:
+                with boundary():
+                    reply = CODECS[candidate].decode(text, spec, tz)
+                    again = CODECS[candidate].encode(reply, spec, tz)
+            except (SmscFormatsError, *FOREIGN):
+                continue
+            if not _carries_data(reply) or _layout(again) != _layout(text):
+                continue  # a reader that skips what it does not know is no evidence
+            found.append(f"{other} fmt={candidate}")
+            break
+    if not found:
+        return None
+    names = " or ".join(found[:_HINT_NAMES]) + (" or others" if len(found) > _HINT_NAMES else "")
+    return f"this looks like a {names} body"
+
+
+def _begins_as(text: str, spec: CallSpec, fmt: int | None, tz: tzinfo) -> bool:
+    """Whether the first line of a line-format body (fmt=0/1) reads as ``spec``'s records."""
+    head, newline, _ = text.strip().partition("\n")
+    if not newline:
+        return False
+    try:
+        with boundary():
+            asked = detect_format(text, spec.name) if fmt is None else fmt
+            if asked not in (0, 1):
+                return False
+            reply = CODECS[asked].decode(head.rstrip("\r"), spec, tz)
+    except SmscFormatsError:
+        return False
+    # A text field that swallowed separators (a price zone's name, say) reads any line.
+    return _carries_data(reply) and not _holds_separator(reply)
+
+
+def _holds_separator(value: Any) -> bool:
+    """Whether a text value anywhere in a reply contains a comma (the line formats' separator)."""
+    if isinstance(value, str):
+        return "," in value
+    if isinstance(value, list | tuple):
+        return any(_holds_separator(item) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return any(_holds_separator(getattr(value, f.name)) for f in dataclasses.fields(value))
+    return False
+
+
+def _carries_data(reply: Any) -> bool:
+    """Whether a reply holds anything: not an empty list, nor a record of empty sections."""
+    if isinstance(reply, list | tuple):
+        return bool(reply)
+    if dataclasses.is_dataclass(reply):
+        return any(getattr(reply, f.name) not in (None, (), [], "")
+                   for f in dataclasses.fields(reply))
+    return True
+
+
+def _layout(text: str) -> str:
+    return text.replace("\r\n", "\n").strip()
 
 
 def _decode(text: str, spec: CallSpec, fmt: int | None, tz: tzinfo) -> Any:

@@ -85,6 +85,12 @@ class ParseError(SmscFormatsError):
                           col=self.col, path=self.path)
 
 
+    def hinted(self, hint: str) -> ParseError:
+        """A copy whose message ends with ``(hint)``: what the body looks like instead."""
+        return ParseError(f"{self.msg} ({hint})", call=self.call, fmt=self.fmt, line=self.line,
+                          col=self.col, path=self.path)
+
+
 def _rebuild(msg: str, call: str | None, fmt: int | None, line: int | None, col: int | None,
              path: str | None) -> ParseError:
     return ParseError(msg, call=call, fmt=fmt, line=line, col=col, path=path)

@@ -115,6 +115,14 @@ class CaseRef:
         return f"{self.name}-fmt{self.fmt}"
 
 
+@dataclass(frozen=True, slots=True)
+class NoCase:
+    """What a ``smsc_case`` marker that matches no recorded case parametrizes its test with:
+    the test fails with this message in its setup, and no other test is affected."""
+
+    message: str
+
+
 # ---------------------------------------------------------------------------------------------
 # Options and the marker
 
@@ -226,14 +234,30 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     cases = _corpus(metafunc.config)
     refs = select(cases, pattern, fmt)
     if not refs:
-        import difflib
-
-        near = difflib.get_close_matches(pattern, list(cases), n=3)
-        hint = f"; closest: {', '.join(near)}" if near else f"; known: {', '.join(cases)}"
+        # Only this test fails (in its setup); the rest of its file is still collected and run.
         wanted = pattern if fmt is None else f"{pattern} fmt={fmt}"
-        pytest.fail(f"smsc_case: no recorded {wanted} in {corpus_dir(metafunc.config)}{hint}",
-                    pytrace=False)
+        message = (f"smsc_case: no recorded {wanted} in {corpus_dir(metafunc.config)}"
+                   f"{_known(pattern, list(cases))}")
+        metafunc.parametrize("_smsc_case_ref", [NoCase(message)], ids=["no-case"],
+                             indirect=True)
+        return
     metafunc.parametrize("_smsc_case_ref", refs, ids=[r.id for r in refs], indirect=True)
+
+
+_KNOWN_SHOWN = 20
+
+
+def _known(pattern: str, names: list[str]) -> str:
+    """The closest case names to a pattern that matched nothing, then the known ones."""
+    import difflib
+
+    near = difflib.get_close_matches(pattern, names, n=3)
+    closest = f"; closest: {', '.join(near)}" if near else ""
+    if not names:
+        return f"{closest}; known: none (the corpus is empty)"
+    shown = ", ".join(names[:_KNOWN_SHOWN])
+    more = f" and {len(names) - _KNOWN_SHOWN} more" if len(names) > _KNOWN_SHOWN else ""
+    return f"{closest}; known: {shown}{more}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -270,6 +294,8 @@ def smsc_replay_url(smsc_replay_server: ReplayServer) -> str:
 @pytest.fixture
 def _smsc_case_ref(request: pytest.FixtureRequest) -> CaseRef:
     ref = getattr(request, "param", None)
+    if isinstance(ref, NoCase):
+        pytest.fail(ref.message, pytrace=False)
     if not isinstance(ref, CaseRef):
         pytest.fail("smsc_case needs a marker, e.g. "
                     "@pytest.mark.smsc_case(\"get_stat/default\", fmt=3)", pytrace=False)

@@ -149,6 +149,28 @@ def test_typo(smsc_case):
     assert "Traceback" not in result.stdout.str()
 
 
+def test_a_pattern_matching_nothing_fails_that_test_alone(project: pytest.Pytester) -> None:
+    project.makepyfile(test_nothing='''
+import pytest
+
+@pytest.mark.smsc_case("x/*")
+def test_nothing(smsc_case):
+    pass
+
+@pytest.mark.smsc_case("get_stat/default", fmt=3)
+def test_found(smsc_case):
+    assert smsc_case
+
+def test_plain():
+    pass
+''')
+    result = project.runpytest("test_nothing.py", "-rE")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["smsc_case: no recorded x/[*] in *; known: *get_stat/default*",
+                                 "ERROR test_nothing.py::test_nothing[[]no-case[]] - Failed*"])
+    assert "Traceback" not in result.stdout.str()
+
+
 def test_smsc_case_without_marker_says_how_to_use_it(project: pytest.Pytester) -> None:
     project.makepyfile(test_nomark="def test_x(smsc_case):\n    pass\n")
     result = project.runpytest("test_nomark.py")

@@ -82,3 +82,11 @@ def test_documented_request_limits() -> None:
     assert limit("get_messages", "cnt") == 1000
     assert limit("get_answers", "cnt") == 10000
     assert limit("get_answers", "hour") == 168
+
+
+def test_content_types_label_every_fmt_as_the_server_does() -> None:
+    from smsc_formats.spec import CONTENT_TYPES, FORMATS
+
+    assert dict(CONTENT_TYPES) == {0: "text/plain", 1: "text/plain", 2: "text/xml",
+                                   3: "application/json"}
+    assert set(CONTENT_TYPES) == set(FORMATS)

@@ -52,7 +52,7 @@ from ..api import emit
 from ..charset import SUPPORTED, canonical_name
 from ..errors import SmscFormatsError
 from ..model import ApiError
-from ..spec import CALLS, FORMATS, SECRET_PARAMS, CallSpec
+from ..spec import CALLS, CONTENT_TYPES, FORMATS, SECRET_PARAMS, CallSpec
 from .store import Case, StoreError, load_corpus
 
 LOG = logging.getLogger(__name__)
@@ -63,9 +63,6 @@ DEFAULT_CHARSET = "windows-1251"
 """The charset the server answers in when a request gives none."""
 MISS_DESCRIPTION = "parameters error: no recorded answer for this request"
 """The description of the error 1 body a miss is answered with."""
-CONTENT_TYPES: Mapping[int, str] = {0: "text/plain", 1: "text/plain", 2: "text/xml",
-                                    3: "application/json"}
-"""The media type of a miss's body (and of a stored answer that recorded none), by fmt."""
 CASE_HEADER = "X-Smsc-Case"
 """The request header that picks a case by name, e.g. ``get_price/documentation``."""
 MAX_FORM_BYTES = 1 << 20

@@ -24,7 +24,7 @@ from ..charset import SUPPORTED
 from ..errors import RequestError
 from ..model import ApiError, Reply
 from ..request import validate
-from ..spec import CALLS, FORMATS, SECRET_PARAMS, CallSpec
+from ..spec import CALLS, CONTENT_TYPES, FORMATS, SECRET_PARAMS, CallSpec
 from .dataset import ANSWERS, APIKEY_ACCOUNT, Dataset, make_dataset
 from .drifts import DRIFTS, render
 from .limits import Clock, ServerLimits
@@ -32,8 +32,6 @@ from .limits import Clock, ServerLimits
 DEFAULT_CHARSET = "utf-8"
 CHARSETS: tuple[str, ...] = SUPPORTED
 """The charsets a request may ask for."""
-CONTENT_TYPES: Mapping[int, str] = {0: "text/plain", 1: "text/plain", 2: "text/xml",
-                                    3: "application/json"}
 
 DESCRIPTIONS: Mapping[int, str] = {
     1: "parameters error",

@@ -5,6 +5,7 @@ No logic lives here; codecs, strategies, conformance checks and the simulator al
 
 from .calls import CALLS, SECRET_PARAMS
 from .vocabulary import (
+    CONTENT_TYPES,
     FORMAT_NAMES,
     FORMATS,
     Body,
@@ -29,6 +30,7 @@ from .vocabulary import (
 
 __all__ = [
     "CALLS",
+    "CONTENT_TYPES",
     "FORMATS",
     "FORMAT_NAMES",
     "SECRET_PARAMS",

@@ -16,6 +16,11 @@ FORMATS: tuple[int, ...] = (0, 1, 2, 3)
 
 FORMAT_NAMES: Mapping[int, str] = {0: "key = value", 1: "comma-separated", 2: "XML", 3: "JSON"}
 
+CONTENT_TYPES: Mapping[int, str] = {0: "text/plain", 1: "text/plain", 2: "text/xml",
+                                    3: "application/json"}
+"""The media type an answer in each fmt is labelled with (the charset parameter is added to
+it); the simulator, the replay server and the in-process mock all label answers from here."""
+
 
 class Kind(enum.Enum):
     """What a field holds, which decides its Python type and its converter."""

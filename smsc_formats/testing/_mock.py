@@ -28,7 +28,7 @@ from ..api import emit, parse
 from ..charset import SUPPORTED
 from ..errors import ReplayMiss, RequestError
 from ..model import ApiError, Reply
-from ..spec import CALLS
+from ..spec import CALLS, CONTENT_TYPES
 
 if TYPE_CHECKING:
     from ..edge.replay import Key, Query
@@ -205,8 +205,6 @@ class SmscMock:
 
     def _emitted(self, reply: Reply, call: str, query: Query,
                  status: int = 200) -> HttpAnswer:
-        from ..edge.replay import CONTENT_TYPES
-
         charset = self._charset(query)
         if isinstance(reply, ApiError) and query.fmt == 1:
             reply = ApiError(reply.code)  # fmt=1 carries no description

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 import urllib.parse
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, ClassVar
-from urllib.parse import parse_qs
 
 import pytest
 from click.testing import CliRunner
@@ -20,6 +16,7 @@ from smsc_formats.edge.secrets import scan
 from smsc_formats.edge.simulator import SimulatorConfig, SimulatorServer, start_simulator
 from smsc_formats.edge.store import load_corpus
 from tests.edge.test_secrets import ESCAPED_PSW, FORMS
+from tests.loopback import Answer, Seen, loopback
 
 LOGIN, PSW = "cli-login-7", "cli-Secret+pw"
 AS_OF = "24.11.2026"
@@ -176,51 +173,29 @@ def test_a_second_run_says_what_it_skipped_and_how_to_record_again(
 # -- a hostile server that echoes the password ------------------------------------------------
 
 
-class _Echo(BaseHTTPRequestHandler):
+def _echo(spelled: str) -> Callable[[Seen], Answer]:
     """Answers get_stat with the password, spelled as ``spelled``, where the login stands."""
 
-    spelled: ClassVar[str] = ""
-
-    def do_POST(self) -> None:
-        form = parse_qs(self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode())
-        fmt = form.get("fmt", ["0"])[0]
-        who = self.spelled
-        if fmt == "3":
-            body = (f'[{{\n"login": "{who}",\n"sms": "3",\n"credit": "1.50",\n'
+    def answer(seen: Seen) -> Answer:
+        if seen.form.get("fmt", "0") == "3":
+            body = (f'[{{\n"login": "{spelled}",\n"sms": "3",\n"credit": "1.50",\n'
                     f'"debit": "0.00",\n"currency": "RUB"\n}}]')
         else:
-            body = (f"<list>\n<stat>\n<login>{who}</login>\n<sms>3</sms>\n<credit>1.50</credit>"
-                    f"\n<debit>0.00</debit>\n<currency>RUB</currency>\n</stat>\n</list>")
-        payload = body.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+            body = (f"<list>\n<stat>\n<login>{spelled}</login>\n<sms>3</sms>\n"
+                    f"<credit>1.50</credit>\n<debit>0.00</debit>\n<currency>RUB</currency>\n"
+                    f"</stat>\n</list>")
+        return Answer(200, body.encode())
 
-    def log_message(self, format: str, *args: Any) -> None:
-        return None
-
-
-@pytest.fixture
-def echo() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    return answer
 
 
 @pytest.mark.parametrize("name", sorted(FORMS))
-def test_an_echoed_password_is_stored_in_no_spelling(echo: str, tmp_path: Path,
-                                                     name: str) -> None:
-    _Echo.spelled = FORMS[name][0]
+def test_an_echoed_password_is_stored_in_no_spelling(tmp_path: Path, name: str) -> None:
     out = tmp_path / "corpus"
-    code, stdout, stderr = _run(["record", "--base-url", echo, "--out", str(out), "--as-of",
-                                 AS_OF, "--call", "get_stat", "--fmt", "2", "--fmt", "3"],
-                                _env(tmp_path, SMSC_PSW=ESCAPED_PSW))
+    with loopback(_echo(FORMS[name][0])) as echo:
+        code, stdout, stderr = _run(["record", "--base-url", echo.url, "--out", str(out),
+                                     "--as-of", AS_OF, "--call", "get_stat", "--fmt", "2",
+                                     "--fmt", "3"], _env(tmp_path, SMSC_PSW=ESCAPED_PSW))
     assert code == 0, stderr
     stored = b"".join(p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file())
     assert b"redacted-psw" in stored

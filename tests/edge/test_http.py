@@ -4,70 +4,49 @@ from __future__ import annotations
 
 import re
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 import pytest
 
 from smsc_formats.edge.http import FetchError, check_base_url, fetch, host_of, public_url
 from smsc_formats.request import Credentials, build_request
+from tests.loopback import Answer, Loopback, Seen, loopback
 
 LOGIN, PSW = "alice-login", "s3cr3t/pass word"
 CREDS = Credentials(login=LOGIN, psw=PSW)
 
 
-class _Stub(BaseHTTPRequestHandler):
-    """Answers by path: /sys/get.php 200, /missing 404, /moved 302, /slow never."""
-
-    seen: ClassVar[list[tuple[str, str, bytes]]] = []
-
-    def do_POST(self) -> None:
-        size = int(self.headers.get("Content-Length", "0"))
-        body = self.rfile.read(size)
-        self.seen.append((self.command, self.path, body))
-        if self.path.startswith("/slow"):
-            threading.Event().wait(2)
-        if self.path.startswith("/moved"):
-            self.send_response(302)
-            self.send_header("Location", "http://127.0.0.1:9/elsewhere")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        status = 404 if self.path.startswith("/missing") else 200
-        payload = b"ERROR = 1 (parameters error)"
-        self.send_response(status)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return None
+def _by_path(seen: Seen) -> Answer:
+    """Answers by path: /sys/get.php 200, /missing 404, /moved 302, /slow after 2 s."""
+    if seen.path.startswith("/moved"):
+        return Answer(302, content_type=None,
+                      headers=(("Location", "http://127.0.0.1:9/elsewhere"),))
+    status = 404 if seen.path.startswith("/missing") else 200
+    return Answer(status, b"ERROR = 1 (parameters error)",
+                  delay=2.0 if seen.path.startswith("/slow") else 0.0)
 
 
 @pytest.fixture
-def stub() -> Iterator[str]:
-    _Stub.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+def server() -> Iterator[Loopback]:
+    with loopback(_by_path) as running:
+        yield running
 
 
-def test_posts_form_encoded_with_credentials_only_in_the_body(stub: str) -> None:
+@pytest.fixture
+def stub(server: Loopback) -> str:
+    return server.url
+
+
+def test_posts_form_encoded_with_credentials_only_in_the_body(stub: str,
+                                                              server: Loopback) -> None:
     request = build_request("get_stat", fmt=3, start="01.11.2026")
     response = fetch(stub, request, CREDS, timeout=5)
     assert response.status == 200
     assert response.content_type == "text/plain; charset=utf-8"
     assert response.body == b"ERROR = 1 (parameters error)"
-    ((method, path, body),) = _Stub.seen
+    ((seen),) = server.seen
+    method, path, body = seen.method, seen.path, seen.body
     assert method == "POST"
     assert path == "/sys/get.php"
     form = {k: v[0] for k, v in parse_qs(body.decode("ascii")).items()}
@@ -78,10 +57,10 @@ def test_posts_form_encoded_with_credentials_only_in_the_body(stub: str) -> None
     assert response.url.startswith(stub + "/sys/get.php?get_stat=1")
 
 
-def test_base_url_with_a_trailing_slash_and_a_prefix(stub: str) -> None:
+def test_base_url_with_a_trailing_slash_and_a_prefix(stub: str, server: Loopback) -> None:
     request = build_request("get_operator", fmt=0, phone="79999999999")
     fetch(stub + "/api/", request, CREDS, timeout=5)
-    assert _Stub.seen[0][1] == "/api/sys/info.php"
+    assert server.seen[0].path == "/api/sys/info.php"
 
 
 def test_http_errors_are_returned_not_raised(stub: str) -> None:
@@ -91,10 +70,10 @@ def test_http_errors_are_returned_not_raised(stub: str) -> None:
     assert response.body.startswith(b"ERROR = 1")
 
 
-def test_redirects_are_not_followed(stub: str) -> None:
+def test_redirects_are_not_followed(stub: str, server: Loopback) -> None:
     response = fetch(stub + "/moved", build_request("get_price", fmt=0), CREDS, timeout=5)
     assert response.status == 302
-    assert len(_Stub.seen) == 1
+    assert len(server.seen) == 1
 
 
 def _free_port() -> int:

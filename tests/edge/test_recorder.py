@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import struct
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
@@ -36,6 +32,7 @@ from smsc_formats.edge.simulator import SimulatorConfig, SimulatorServer, start_
 from smsc_formats.edge.store import BODY_FILES, FormatMeta, load_case, load_corpus
 from smsc_formats.model import ApiError, SentMessage, StatRow
 from smsc_formats.request import Credentials
+from tests.loopback import RESET, Answer, loopback
 
 LOGIN, PSW = "demo-login-42", "demo-Password/+1"
 CREDS = Credentials(login=LOGIN, psw=PSW)
@@ -428,48 +425,10 @@ GET_STAT_JSON = (b'[{\n"login": "someone",\n"sms": "3",\n"credit": "1.50",\n"deb
                  b'"currency": "RUB"\n}]')
 
 
-class _Flaky(BaseHTTPRequestHandler):
+def _flaky(failures: int, status: int) -> list[Answer]:
     """Answers get_stat fmt=3; the first ``failures`` requests are reset (or get ``status``)."""
-
-    failures: ClassVar[int] = 1
-    status: ClassVar[int] = 0
-    """0: reset the connection; else answer with this HTTP status."""
-    seen: ClassVar[int] = 0
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        type(self).seen += 1
-        if self.seen <= self.failures:
-            if not self.status:
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                           struct.pack("ii", 1, 0))
-                self.connection.close()
-                self.close_connection = True
-                return
-            self.send_response(self.status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(GET_STAT_JSON)))
-        self.end_headers()
-        self.wfile.write(GET_STAT_JSON)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return None
-
-
-@pytest.fixture
-def flaky() -> Iterator[str]:
-    _Flaky.failures, _Flaky.status, _Flaky.seen = 1, 0, 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    failed = RESET if not status else Answer(status, content_type=None)
+    return [failed] * failures + [Answer(200, GET_STAT_JSON, "application/json; charset=utf-8")]
 
 
 def _counting_limiter(fake: FakeTime) -> tuple[Limiter, Ledger]:
@@ -482,33 +441,32 @@ def _sent(ledger: Ledger, base_url: str) -> int:
 
 
 @pytest.mark.parametrize("status", [0, 502, 503])
-def test_a_reset_or_5xx_is_retried_once_and_counted(flaky: str, tmp_path: Path,
-                                                    status: int) -> None:
-    _Flaky.status = status
+def test_a_reset_or_5xx_is_retried_once_and_counted(tmp_path: Path, status: int) -> None:
     fake = FakeTime()
     limiter, ledger = _counting_limiter(fake)
     events: list[Event] = []
-    cases = record(flaky, tmp_path, CREDS, calls=["get_stat"], fmts=[3], limiter=limiter,
-                   as_of=date(2026, 11, 24), progress=events.append)
+    with loopback(_flaky(1, status)) as server:
+        cases = record(server.url, tmp_path, CREDS, calls=["get_stat"], fmts=[3],
+                       limiter=limiter, as_of=date(2026, 11, 24), progress=events.append)
     assert [c.name for c in cases] == ["default"]
     assert load_case(tmp_path / "get_stat" / "default").bodies[3] == GET_STAT_JSON
-    assert _Flaky.seen == 2
-    assert _sent(ledger, flaky) == 2  # both tries count against the limits
+    assert len(server.seen) == 2
+    assert _sent(ledger, server.url) == 2  # both tries count against the limits
     assert fake.slept == RETRY_BACKOFF[0]
     retries = [e for e in events if e.kind == "retry"]
     assert len(retries) == 1
     assert ("connection reset" if not status else f"HTTP {status}") in retries[0].message
 
 
-def test_retries_are_bounded(flaky: str, tmp_path: Path) -> None:
-    _Flaky.failures = 99
+def test_retries_are_bounded(tmp_path: Path) -> None:
     fake = FakeTime()
     limiter, ledger = _counting_limiter(fake)
-    with pytest.raises(RecordError, match=r"connection reset \(tried 3 times\)"):
-        record(flaky, tmp_path, CREDS, calls=["get_stat"], fmts=[3], limiter=limiter,
+    with (loopback(_flaky(99, 0)) as server,
+          pytest.raises(RecordError, match=r"connection reset \(tried 3 times\)")):
+        record(server.url, tmp_path, CREDS, calls=["get_stat"], fmts=[3], limiter=limiter,
                as_of=date(2026, 11, 24))
-    assert _Flaky.seen == 3
-    assert _sent(ledger, flaky) == 3
+    assert len(server.seen) == 3
+    assert _sent(ledger, server.url) == 3
     assert not (tmp_path / "get_stat").exists()
 
 
