@@ -364,10 +364,15 @@ def values_function(plan: RecordPlan) -> Callable[[str], Sequence[str | None] | 
         message = before_match.groups + 1
 
     def values0(text: str) -> Sequence[str | None] | None:
-        if whole is not None and "\n" not in text:
+        if whole is not None:
             w = whole(text)
             if w is not None and text.rfind(next_sep) == w.end(message):  # type: ignore[arg-type]
-                return w.groups()
+                got = w.groups()
+                # the pattern treats a line break as any other character: the rule that
+                # only the free text holds them is that it holds every one of them
+                if "\n" not in text or text.count("\n") == got[message - 1].count(  # type: ignore[union-attr]
+                        "\n"):
+                    return got
         got: tuple[str | None, ...]
         m = match(text)
         if m is None:

@@ -9,6 +9,7 @@ the reference ones where those decline), and writes bodies back through each :cl
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import tzinfo
 from typing import Any, NoReturn, Protocol
@@ -271,12 +272,14 @@ class LineCodec:
         if not isinstance(reply, list):
             raise EmitError(f"expected a list of {plan.spec.name}, got {type(reply).__name__}")
         write = fast.line_writer(plan)  # the reference _line only where it declines
-        lines = [write(r) or self._line(r, plan) for r in reply]
-        if plan.spec.multiline:
-            for line in lines:
-                if "\n" in line:
-                    self._no_heads(line, plan)
-        return "\n".join(lines)
+        lines: list[str | None] = list(map(write, reply))
+        if None in lines:
+            lines = [line or self._line(r, plan) for line, r in zip(lines, reply, strict=True)]
+        body = "\n".join(lines)  # type: ignore[arg-type]
+        if plan.spec.multiline and body.count("\n") >= len(lines):
+            for line in filter(_has_break, lines):
+                self._no_heads(line, plan)  # type: ignore[arg-type]
+        return body
 
     def _no_heads(self, text: str, plan: RecordPlan) -> None:
         """Refuse a free text whose later line would be read as a record of its own (the
@@ -304,6 +307,9 @@ class LineCodec:
                                 f"written in fmt={self.fmt} outside the message")
             raw.append(text)
         return self.dialect.join(plan, raw)
+
+_has_break = re.compile("\n").search
+
 
 def _at(call: str, fmt: int, line: int, col: int) -> Callable[[str], ParseError]:
     return lambda msg: ParseError(msg, call=call, fmt=fmt, line=line, col=col)
