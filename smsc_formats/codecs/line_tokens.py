@@ -367,12 +367,11 @@ def values_function(plan: RecordPlan) -> Callable[[str], Sequence[str | None] | 
         if whole is not None:
             w = whole(text)
             if w is not None and text.rfind(next_sep) == w.end(message):  # type: ignore[arg-type]
-                got = w.groups()
+                whole_cut = w.groups()
                 # the pattern treats a line break as any other character: the rule that
                 # only the free text holds them is that it holds every one of them
-                if "\n" not in text or text.count("\n") == got[message - 1].count(  # type: ignore[union-attr]
-                        "\n"):
-                    return got
+                if "\n" not in text or text.count("\n") == whole_cut[message - 1].count("\n"):
+                    return whole_cut
         got: tuple[str | None, ...]
         m = match(text)
         if m is None:

@@ -272,13 +272,14 @@ class LineCodec:
         if not isinstance(reply, list):
             raise EmitError(f"expected a list of {plan.spec.name}, got {type(reply).__name__}")
         write = fast.line_writer(plan)  # the reference _line only where it declines
-        lines: list[str | None] = list(map(write, reply))
-        if None in lines:
-            lines = [line or self._line(r, plan) for line, r in zip(lines, reply, strict=True)]
-        body = "\n".join(lines)  # type: ignore[arg-type]
+        written: list[str | None] = list(map(write, reply))
+        lines: list[str] = (written if None not in written  # type: ignore[assignment]
+                            else [line or self._line(r, plan)
+                                  for line, r in zip(written, reply, strict=True)])
+        body = "\n".join(lines)
         if plan.spec.multiline and body.count("\n") >= len(lines):
             for line in filter(_has_break, lines):
-                self._no_heads(line, plan)  # type: ignore[arg-type]
+                self._no_heads(line, plan)
         return body
 
     def _no_heads(self, text: str, plan: RecordPlan) -> None:

@@ -133,7 +133,9 @@ def test_the_whole_body_shortcut_gives_the_tokenizers_records(call: str, fmt: in
     ("more\nid = 1, x", None),
 ])
 def test_the_whole_body_shortcut_on_examples(text: str, records: list[str] | None) -> None:
-    plan = record_plan(CALLS["get_answers"].body.record, 0)  # type: ignore[attr-defined]
+    body = CALLS["get_answers"].body
+    assert isinstance(body, ListBody)
+    plan = record_plan(body.record, 0)
     assert line_tokens.record_texts(text, plan) == records
     if records is not None:
         assert [e.text for e in _events([text], [plan], 0)] == records
