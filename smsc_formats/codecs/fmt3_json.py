@@ -360,10 +360,7 @@ class JsonCodec:
             raise EmitError(f"expected a list of {plan.spec.name}, "
                             f"got {type(records).__name__}")
         write = fast.json_writer(plan)  # the reference _object only where it declines
-        objects: list[str | None] = list(map(write, records))
-        if None in objects:
-            objects = [o or self._object(r, plan) for o, r in zip(objects, records, strict=True)]
-        return "[" + ",\n".join(objects) + "]"  # type: ignore[arg-type]
+        return "[" + ",\n".join([write(r) or self._object(r, plan) for r in records]) + "]"
 
     def _object(self, record: Any, plan: RecordPlan) -> str:
         check_type(record, plan.spec)

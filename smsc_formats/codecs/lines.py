@@ -9,7 +9,6 @@ the reference ones where those decline), and writes bodies back through each :cl
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import tzinfo
 from typing import Any, NoReturn, Protocol
@@ -272,15 +271,12 @@ class LineCodec:
         if not isinstance(reply, list):
             raise EmitError(f"expected a list of {plan.spec.name}, got {type(reply).__name__}")
         write = fast.line_writer(plan)  # the reference _line only where it declines
-        written: list[str | None] = list(map(write, reply))
-        lines: list[str] = (written if None not in written  # type: ignore[assignment]
-                            else [line or self._line(r, plan)
-                                  for line, r in zip(written, reply, strict=True)])
-        body = "\n".join(lines)
-        if plan.spec.multiline and body.count("\n") >= len(lines):
-            for line in filter(_has_break, lines):
-                self._no_heads(line, plan)
-        return body
+        lines = [write(r) or self._line(r, plan) for r in reply]
+        if plan.spec.multiline:
+            for line in lines:
+                if "\n" in line:
+                    self._no_heads(line, plan)
+        return "\n".join(lines)
 
     def _no_heads(self, text: str, plan: RecordPlan) -> None:
         """Refuse a free text whose later line would be read as a record of its own (the
@@ -308,9 +304,6 @@ class LineCodec:
                                 f"written in fmt={self.fmt} outside the message")
             raw.append(text)
         return self.dialect.join(plan, raw)
-
-_has_break = re.compile("\n").search
-
 
 def _at(call: str, fmt: int, line: int, col: int) -> Callable[[str], ParseError]:
     return lambda msg: ParseError(msg, call=call, fmt=fmt, line=line, col=col)
