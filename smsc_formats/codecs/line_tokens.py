@@ -29,6 +29,8 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import compress, count
+from operator import not_
 from typing import Any
 
 from ..errors import a, position
@@ -256,6 +258,47 @@ def tokenize(text: str, kinds: Sequence[Kind_], fmt: int, *,
     return tokenizer.events()
 
 
+def record_texts(text: str, plan: RecordPlan) -> list[str] | None:
+    """The texts of every record of a whole list body of ``plan``, exactly as
+    :func:`tokenize` gives them, or None where it would give anything else (an orphan, a line
+    before the first record, a kind of line the shortcut does not decide).
+
+    The whole-body shortcut of ``parse``: the lines are cut and tested in C (``str.split``
+    and a ``map`` of the head test), and only the continuation lines cost Python work. The
+    caller keeps :func:`tokenize` for None, and for line numbers (it computes none).
+    """
+    first = text.find("\n")
+    if first > 0 and text[first - 1] == "\r":  # the first line break decides
+        text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
+    while lines and not lines[-1]:  # empty lines at the end are dropped
+        lines.pop()
+    if not lines:
+        return []
+    test = head(plan, plan.fmt)
+    if test(""):  # an empty line is never a head to the tokenizer: keep the rule simple
+        return None
+    misses = list(compress(count(), map(not_, map(test, lines))))
+    if not misses:
+        return lines
+    if misses[0] == 0 or not plan.spec.multiline:
+        return None  # text before the first head, or an orphan or skipped line
+    out: list[str] = []
+    done = 0  # lines[:done] are in out
+    p, n = 0, len(misses)
+    while p < n:
+        q = p  # misses[p:q + 1] is a run of consecutive lines that continue one record
+        while q + 1 < n and misses[q + 1] == misses[q] + 1:
+            q += 1
+        start, end = misses[p], misses[q] + 1  # the record is lines[start - 1:end]
+        out.extend(lines[done:start - 1])
+        out.append("\n".join(lines[start - 1:end]))  # blank lines inside stay as ""
+        done = end
+        p = q + 1
+    out.extend(lines[done:])
+    return out
+
+
 # -- splitting a record into items -------------------------------------------------------------
 
 
@@ -321,10 +364,14 @@ def values_function(plan: RecordPlan) -> Callable[[str], Sequence[str | None] | 
         message = before_match.groups + 1
 
     def values0(text: str) -> Sequence[str | None] | None:
-        if whole is not None and "\n" not in text:
+        if whole is not None:
             w = whole(text)
             if w is not None and text.rfind(next_sep) == w.end(message):  # type: ignore[arg-type]
-                return w.groups()
+                whole_cut = w.groups()
+                # the pattern treats a line break as any other character: the rule that
+                # only the free text holds them is that it holds every one of them
+                if "\n" not in text or text.count("\n") == whole_cut[message - 1].count("\n"):
+                    return whole_cut
         got: tuple[str | None, ...]
         m = match(text)
         if m is None:
@@ -619,4 +666,4 @@ def _loose1(text: str, kind: Kind_ | None) -> list[tuple[str, str, int]]:
 
 
 __all__ = ["LineRecord", "LineTokenizer", "Orphan", "Split", "Token", "head", "head_pattern",
-           "items", "split", "split_tail", "tokenize"]
+           "items", "record_texts", "split", "split_tail", "tokenize"]

@@ -31,6 +31,7 @@ from .line_tokens import (
     LineRecord,
     Orphan,
     head,
+    record_texts,
     split,
     split_tail,
     tokenize,
@@ -91,6 +92,9 @@ class LineCodec:
         body = call.body
         if isinstance(body, ListBody):
             plan = record_plan(body.record, self.fmt, tz)
+            fast_list = self.read_list(text, plan)
+            if fast_list is not None:
+                return fast_list
             return list(self.records(tokenize(text, [plan], self.fmt), [plan], call, tz))
         if isinstance(body, RecordBody):
             plan = record_plan(body.record, self.fmt, tz)
@@ -116,6 +120,20 @@ class LineCodec:
             raw = cut(event.text)
             record = None if raw is None else read(raw)
             yield record if record is not None else self._record(event, call)
+
+    def read_list(self, text: str, plan: RecordPlan) -> list[Any] | None:
+        """A whole list body read by C-level loops over the tokenizer's record texts and the
+        generated converters, or None where anything declines (then :meth:`records` reads
+        it, with line numbers, and says what is wrong)."""
+        texts = record_texts(text, plan)
+        if texts is None:
+            return None
+        raws = list(map(values_function(plan), texts))
+        if not all(raws):  # a split declined (raws are non-empty sequences or None)
+            return None
+        out = list(map(fast.values_reader(plan, plan.tz), raws))
+        # the records are truthy (no __bool__ or __len__), and `all` compares with nothing
+        return out if all(out) else None
 
     def read_text(self, plan: RecordPlan, text: str) -> Any:
         """One record's text read by the generated converters, or None where they (or the

@@ -107,6 +107,42 @@ def test_any_chunking_gives_the_same_records(call: str, fmt: int, data: st.DataO
 
 
 @pytest.mark.parametrize(("call", "fmt"), LIST_CALLS)
+@settings(max_examples=80)
+@given(data=st.data())
+def test_the_whole_body_shortcut_gives_the_tokenizers_records(call: str, fmt: int,
+                                                               data: st.DataObject) -> None:
+    body = data.draw(bodies(call, fmt))
+    body = _mutate(body, data.draw(EDITS))
+    if data.draw(st.booleans()):
+        body = body.replace(b"\n", b"\r\n")
+    text = body.decode("utf-8")
+    plan = _kinds(call, fmt)[0]
+    events = _events([text], [plan], fmt)
+    got = line_tokens.record_texts(text, plan)
+    if got is not None:  # None: the caller reads the body with the tokenizer
+        assert not any(isinstance(e, line_tokens.Orphan) for e in events)
+        assert got == [e.text for e in events]
+
+
+@pytest.mark.parametrize(("text", "records"), [
+    # blank lines inside a message stay, those before the next record too, those at the end go
+    ("id = 1, x\n\nmore\n\nid = 2, y\n\n", ["id = 1, x\n\nmore\n", "id = 2, y"]),
+    ("id = 1, x\r\n a\r\nid = 2, y\r", ["id = 1, x\n a", "id = 2, y\r"]),
+    ("id = 1, x\nid = 2, y", ["id = 1, x", "id = 2, y"]),
+    ("", []),
+    ("\nid = 1, x", None),  # a line before the first record: the tokenizer decides
+    ("more\nid = 1, x", None),
+])
+def test_the_whole_body_shortcut_on_examples(text: str, records: list[str] | None) -> None:
+    body = CALLS["get_answers"].body
+    assert isinstance(body, ListBody)
+    plan = record_plan(body.record, 0)
+    assert line_tokens.record_texts(text, plan) == records
+    if records is not None:
+        assert [e.text for e in _events([text], [plan], 0)] == records
+
+
+@pytest.mark.parametrize(("call", "fmt"), LIST_CALLS)
 @settings(max_examples=60)
 @given(data=st.data())
 def test_iter_parse_agrees_with_parse(call: str, fmt: int, data: st.DataObject) -> None:
