@@ -69,7 +69,7 @@ def load(text: str, call: str) -> Element:
 
 def _feed(pieces: Iterable[str], tokenizer: xml_tokens.XmlTokenizer
           ) -> Iterator[xml_tokens.XmlRoot | xml_tokens.XmlRecord]:
-    """The tokenizer's events for text fed piece by piece (one piece: a whole body)."""
+    """The tokenizer's events for text fed piece by piece."""
     for piece in pieces:
         tokenizer.feed(piece)
         yield from tokenizer.events()
@@ -129,7 +129,7 @@ class XmlCodec:
         return _error_of(root, first)
 
     def decode(self, text: str, call: CallSpec, tz: tzinfo) -> Any:
-        events = _feed([text], xml_tokens.XmlTokenizer(xml_tokens.shape(call)))
+        events = xml_tokens.XmlTokenizer(xml_tokens.shape(call)).whole(text)
         try:
             return self._decode(events, call, tz)
         except ParseError as exc:

@@ -54,6 +54,11 @@ _NOTHING = "{urn:smsc-formats:none}none"
 
 Element = etree._Element
 
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                          dtd_validation=False, huge_tree=False, remove_comments=True,
+                          remove_pis=True)
+"""The whole-body parser: the pull parser's settings."""
+
 
 @dataclass(frozen=True, slots=True)
 class Shape:
@@ -305,19 +310,57 @@ class XmlTokenizer:
         if root is None:
             self._fail(_error("no root element", 1))
             return
+        self._ready.extend(self._finish(root))
+
+    def _finish(self, root: Element) -> Iterator[XmlRoot | XmlRecord | ParseError]:
+        """What is left once the whole tree is known: the rest of a list, or the records of
+        any other root; the first fault ends it."""
         try:
             if self._list is not None:
-                self._take(None)
+                yield from self._walk(None)
                 self._end()
             elif self.lenient and not self.shape.sections and _is_list(root):
                 # the wire view of a list under another root (drift): still a list
-                self._ready.append(XmlRoot(str(root.tag), root.sourceline or 1))
-                self._ready.extend(_list(root, "$[]", "$", True))
+                yield XmlRoot(str(root.tag), root.sourceline or 1)
+                yield from _list(root, "$[]", "$", True)
             else:
-                self._ready.append(XmlRoot(str(root.tag), root.sourceline or 1))
-                self._ready.extend(_record(root, "$", "$", self.lenient, self.shape.sections))
+                yield XmlRoot(str(root.tag), root.sourceline or 1)
+                yield from _record(root, "$", "$", self.lenient, self.shape.sections)
         except ParseError as exc:
-            self._fail(exc)
+            self._failed = True
+            yield exc
+
+    def whole(self, text: str) -> Iterator[XmlRoot | XmlRecord]:
+        """The events of a whole body, exactly as :meth:`feed` and :meth:`close` give them.
+
+        The tree is built by ``lxml.etree.fromstring``, faster than the pull parser; the
+        records are then taken by the same rule code. A body lxml refuses is fed to the pull
+        parser instead, so the records before the fault and the fault itself are exactly
+        those of any chunking.
+        """
+        text = self._declaration(text)
+        self._started = True
+        fault = self._dtd(text)
+        if fault is None:
+            try:
+                root = etree.fromstring(text.encode("utf-8", "surrogatepass"), _PARSER)
+            except (etree.XMLSyntaxError, ValueError):
+                root = None
+            if root is not None:
+                self._root = root
+                tag = str(root.tag)
+                self._list = self.shape.lists.get(tag)
+                if self._list is not None:
+                    self._ready.append(XmlRoot(tag, root.sourceline or 1))
+                    yield from self.events()
+                for item in self._finish(root):
+                    if isinstance(item, ParseError):
+                        raise item
+                    yield item
+                return
+        self._text(text)
+        self.close()
+        yield from self.events()
 
     def events(self) -> Iterator[XmlRoot | XmlRecord]:
         """What is complete so far, in document order; raises the first fault when reached."""
@@ -342,16 +385,24 @@ class XmlTokenizer:
             return text
         return re.sub(r"[^\n]", " ", found.group()) + text[found.end():]
 
-    def _text(self, text: str) -> None:
+    def _dtd(self, text: str) -> ParseError | None:
+        """A DOCTYPE or ENTITY declaration in ``text`` (or cut by the last piece), located."""
         window = self._window + text
         dtd = _DTD.search(window)
-        if dtd is not None:
-            start = dtd.start()
-            newlines = window.count("\n", 0, start)
-            col = (start - window.rfind("\n", 0, start) if newlines else self._col + start)
-            self._fail(ParseError("DTDs and entity declarations are not allowed", fmt=fmt,
-                                  line=self._line + newlines, col=col))
+        if dtd is None:
+            return None
+        start = dtd.start()
+        newlines = window.count("\n", 0, start)
+        col = start - window.rfind("\n", 0, start) if newlines else self._col + start
+        return ParseError("DTDs and entity declarations are not allowed", fmt=fmt,
+                          line=self._line + newlines, col=col)
+
+    def _text(self, text: str) -> None:
+        fault = self._dtd(text)
+        if fault is not None:
+            self._fail(fault)
             return
+        window = self._window + text
         keep = len(window) - _DTD_OVERLAP
         if keep > 0:
             dropped = window[:keep]
@@ -394,28 +445,41 @@ class XmlTokenizer:
                     continue
                 if self._list is None or el.getparent() is not self._root:
                     continue
-                self._take(el)
+                self._ready.extend(self._walk(el))
         except ParseError as exc:
             self._fail(exc)
 
-    def _take(self, upto: Element | None) -> None:
-        """Queue the list's records up to ``upto`` (its stray elements before it included)."""
+    def _walk(self, upto: Element | None) -> Iterator[XmlRecord]:
+        """The list's records up to ``upto`` (stray elements before it included), each after
+        the check of the text before it."""
         root = self._root
         assert root is not None
         previous = self._pending
-        child = (root[0] if len(root) else None) if previous is None else previous.getnext()
-        while child is not None:
-            if previous is None:
-                if root.text and not root.text.isspace():
-                    check_content(root, "$", container=True)
+        if previous is None:
+            if root.text and not root.text.isspace():
+                check_content(root, "$", container=True)
+            children = iter(root)
+        else:
+            children = previous.itersiblings()
+        index = self._index
+        lenient = self.lenient
+        for child in children:
+            if previous is not None:
+                tail = previous.tail
+                if tail and not tail.isspace():
+                    check_tail(root, previous, "$")
+            # the common case inline: every child a text field (see _fields)
+            fields = {c.tag: c.text or "" for c in child
+                      if not len(c) and (c.tail or " ").isspace()}
+            if len(fields) == len(child) and (not fields or (child.text or " ").isspace()):
+                yield XmlRecord("$[]", f"$[{index}]", child, fields)
             else:
-                check_tail(root, previous, "$")
-            self._ready.extend(_record(child, "$[]", f"$[{self._index}]", self.lenient))
-            self._index += 1
+                yield from _record(child, "$[]", f"$[{index}]", lenient)
+            index += 1
+            self._index = index
             self._pending = previous = child
             if child is upto:
                 break
-            child = child.getnext()
 
     def _end(self) -> None:
         """The root has ended: its text (no records) and the last record's tail are known."""
@@ -438,10 +502,7 @@ class XmlTokenizer:
 
 def tokenize(text: str, shape: Shape, *, lenient: bool = False) -> list[XmlRoot | XmlRecord]:
     """A whole body's root and records, all kept readable (the codec streams them instead)."""
-    tokenizer = XmlTokenizer(shape, lenient=lenient, free=False)
-    tokenizer.feed(text)
-    tokenizer.close()
-    return list(tokenizer.events())
+    return list(XmlTokenizer(shape, lenient=lenient, free=False).whole(text))
 
 
 __all__ = ["Shape", "XmlRecord", "XmlRoot", "XmlTokenizer", "check_content", "check_tail",
