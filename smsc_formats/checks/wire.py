@@ -242,6 +242,8 @@ def _guess(body: str, kinds: list[tuple[str, RecordPlan | Field]],
 
 def _xml_view(text: str, spec: CallSpec, error: ApiError | None) -> View:
     """The fmt=2 tokenizer's records (lenient: nesting is shown, not refused), unconverted."""
+    if not text.strip():  # as parse says it: fmt=2 never writes an empty body
+        raise ParseError("empty body", call=spec.name, fmt=2, line=1, col=1)
     events = xml_tokens.tokenize(text, xml_tokens.shape(spec), lenient=True)
     root = events[0]
     assert isinstance(root, xml_tokens.XmlRoot)
