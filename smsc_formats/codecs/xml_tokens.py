@@ -340,8 +340,7 @@ class XmlTokenizer:
         """
         text = self._declaration(text)
         self._started = True
-        fault = self._dtd(text)
-        if fault is None:
+        if self._dtd(text) is None:
             try:
                 root = etree.fromstring(text.encode("utf-8", "surrogatepass"), _PARSER)
             except (etree.XMLSyntaxError, ValueError):
@@ -385,8 +384,9 @@ class XmlTokenizer:
             return text
         return re.sub(r"[^\n]", " ", found.group()) + text[found.end():]
 
-    def _dtd(self, text: str) -> ParseError | None:
-        """A DOCTYPE or ENTITY declaration in ``text`` (or cut by the last piece), located."""
+    def _dtd(self, text: str) -> tuple[int, ParseError] | None:
+        """A DOCTYPE or ENTITY declaration in ``text`` (or cut by the last piece), located,
+        with its offset in ``text`` (negative: it began in the last piece)."""
         window = self._window + text
         dtd = _DTD.search(window)
         if dtd is None:
@@ -394,12 +394,15 @@ class XmlTokenizer:
         start = dtd.start()
         newlines = window.count("\n", 0, start)
         col = start - window.rfind("\n", 0, start) if newlines else self._col + start
-        return ParseError("DTDs and entity declarations are not allowed", fmt=fmt,
-                          line=self._line + newlines, col=col)
+        return start - len(self._window), ParseError(
+            "DTDs and entity declarations are not allowed", fmt=fmt,
+            line=self._line + newlines, col=col)
 
     def _text(self, text: str) -> None:
-        fault = self._dtd(text)
-        if fault is not None:
+        found = self._dtd(text)
+        if found is not None:
+            at, fault = found
+            self._lxml(text[:max(at, 0)])  # the records before it come first
             self._fail(fault)
             return
         window = self._window + text
@@ -414,6 +417,10 @@ class XmlTokenizer:
                 self._col += keep
             window = window[keep:]
         self._window = window
+        self._lxml(text)
+
+    def _lxml(self, text: str) -> None:
+        """Feed the pull parser and take what it completed (or its fault, after those)."""
         try:
             self._parser.feed(text.encode("utf-8", "surrogatepass"))
         except etree.XMLSyntaxError as exc:
