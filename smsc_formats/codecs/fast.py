@@ -270,9 +270,11 @@ def xml_reader(plan: RecordPlan, tz: tzinfo) -> Reader:
             return f"d[{sp.slot.wire!r}]" if required else f"d.get({sp.slot.wire!r})"
         if sp.slot.place is Place.ATTRIBUTE:
             return f"a[{sp.slot.wire!r}]" if required else f"a.get({sp.slot.wire!r})"
-        return "r.text"
+        return "(r.element.text or '')"
 
-    head = ["d = r.fields", "if d is None: return None", "a = r.attrib"]
+    head = ["d = r.fields", "if d is None: return None"]
+    if any(sp.slot.place is Place.ATTRIBUTE for sp in plan.slots):
+        head.append("a = r.element.attrib")
     return _reader(plan, tz, "r", _Source(head, fetch), {})
 
 

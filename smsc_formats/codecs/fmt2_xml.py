@@ -1,8 +1,10 @@
 """fmt=2: XML, one element per line, no indentation and no XML declaration.
 
-Parsed with lxml with entity resolution, DTD loading and network access off; a body with a
-DOCTYPE is refused before parsing, so billion-laughs and XXE bodies fail fast. Written by hand
-in the server's layout so the bytes match what the server sends. An error is
+Read by the one fmt=2 tokenizer (:mod:`.xml_tokens`, which owns every syntax rule and the
+security settings) plus the spec's converters (the generated ``fast.xml_reader`` first, the
+reference :meth:`XmlCodec._record` where it declines); ``pull_records`` is the same for a
+stream. :func:`load` (a tree, for conformance's re-reading) keeps the security settings.
+Written by hand in the server's layout so the bytes match what the server sends. An error is
 ``<result><error>description</error><error_code>N</error_code></result>``.
 """
 
@@ -199,7 +201,7 @@ class XmlCodec:
         for record in events:
             if record.group != group:
                 continue
-            if record.tag != tag:
+            if record.element.tag != tag:
                 # Another call's records (or stray elements) in a list are never dropped.
                 path = record.path[:record.path.rindex("[")]
                 raise ParseError(f"<{parent}> holds <{record.tag}>, expected only "

@@ -100,19 +100,33 @@ class XmlRecord:
     :meth:`tokens` gives the ordered items. Both are valid until the next record is taken.
     """
 
-    __slots__ = ("attrib", "element", "fields", "group", "line", "nested", "path", "tag", "text")
+    __slots__ = ("element", "fields", "group", "nested", "path")
 
     def __init__(self, group: str, path: str, element: Element,
                  fields: dict[Any, str] | None, nested: frozenset[str] = frozenset()) -> None:
         self.group = group
         self.path = path
         self.element = element
-        self.tag = str(element.tag)
-        self.line: int = element.sourceline or 1
         self.fields = fields
         self.nested = nested
-        self.attrib = element.attrib
-        self.text: str = element.text or ""
+
+    # read from the element when asked: most records are only converted from ``fields``
+
+    @property
+    def tag(self) -> str:
+        return str(self.element.tag)
+
+    @property
+    def line(self) -> int:
+        return self.element.sourceline or 1
+
+    @property
+    def attrib(self) -> Any:
+        return self.element.attrib
+
+    @property
+    def text(self) -> str:
+        return self.element.text or ""
 
     def tokens(self) -> list[Token]:
         """The items in order: ``@attribute``, child elements (raw None where a child holds
