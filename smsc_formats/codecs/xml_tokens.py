@@ -9,7 +9,7 @@ about what a body holds or where it goes wrong.
 
 It knows no call names: a :class:`Shape`, made from the spec (:func:`shape`), says which root
 tags hold a list of records, which record tags to watch and which elements of a record root
-are nested lists (``get_price``'s ``zones``). Rules:
+are nested lists (a sectioned body's ``zones``). Rules:
 
 * **Security.** lxml with entity resolution, DTD loading and network access off; a DOCTYPE or
   ENTITY declaration is refused before lxml sees it (billion laughs, XXE).
