@@ -109,7 +109,7 @@ def pull_records(pieces: Iterable[str], spec: CallSpec, tz: tzinfo) -> Iterator[
         CODEC._root(root, body.xml_root, spec)
         yield from CODEC._items(events, "$[]", body.xml_root, body.record, spec, tz)
     except ParseError as exc:
-        raise exc.located(call=spec.name, fmt=fmt) from None
+        raise exc.located(call=spec.name) from None  # a charset fault keeps its own fmt
 
 
 class XmlCodec:
