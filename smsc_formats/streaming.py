@@ -7,8 +7,8 @@ fast readers, and the codecs' reference readers wherever those decline), so a st
 gives exactly ``parse``'s list and the same ``ParseError`` positions:
 
 * fmt=0 and fmt=1: lines are grouped into records as they arrive (a message may span lines);
-* fmt=2: ``lxml``'s pull parser with the codec's security settings (no entities, no DTD, no
-  network); each record element is cleared once read;
+* fmt=2: the same tokenizer as ``parse`` (``codecs.xml_tokens``, lxml's pull parser with the
+  codec's security settings) fed piece by piece; each record element is freed once read;
 * fmt=3: an incremental scanner for a JSON array of objects (the server's layout or any
   other), one ``raw_decode`` per object.
 
@@ -17,8 +17,9 @@ Decisions:
 * Only calls whose body is a list (``ListBody`` in the spec) stream; others raise ParseError.
 * An **error body** raises :class:`~smsc_formats.SmscApiError` (the :class:`ApiError` is its
   ``.error``), as :func:`smsc_formats.unwrap` does: the iterator yields records only.
-* fmt=0 and fmt=1 are read by the same incremental tokenizer as ``parse`` (``line_tokens``),
-  fed piece by piece, so any chunking gives the same records and errors.
+* fmt=0, fmt=1 and fmt=2 are read by the same incremental tokenizer as ``parse``
+  (``line_tokens``, ``xml_tokens``), fed piece by piece, so any chunking gives the same
+  records and errors.
 * Short bodies (under 4 KiB), and bodies that do not begin like a list of the call's records
   (an error shape, another root element, a JSON object), are read whole and given
   to ``parse``, so detection, error shapes and messages are exactly ``parse``'s.

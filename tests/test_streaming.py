@@ -211,3 +211,37 @@ def test_mixed_content_and_duplicates_stop_parse_and_stream_alike(
         with pytest.raises(ParseError) as streamed:
             list(iter_parse(chunks, call="get_stat", fmt=fmt))
         assert str(streamed.value) == message
+
+
+def _fault_and_records(chunks: list[bytes], call: str) -> tuple[str, int]:
+    got: list[object] = []
+    with pytest.raises(ParseError) as raised:
+        got.extend(iter_parse(chunks, call=call, fmt=2))
+    return str(raised.value), len(got)
+
+
+@pytest.mark.parametrize(("old", "new", "message", "before"), [
+    (b"</stat>\n<stat>", b"</stat>\n<sms><id>1</id></sms>\n<stat>",
+     "get_stat fmt=2: line {next}, column 1, $: <list> holds <sms>, expected only <stat> "
+     "records", 81),
+    (b"</stat>\n<stat>", b"</stat>\n<!DOCTYPE x>\n<stat>",
+     "get_stat fmt=2: line {next}, column 1: DTDs and entity declarations are not allowed", 81),
+])
+def test_xml_faults_come_after_the_records_before_them_in_any_chunking(
+        old: bytes, new: bytes, message: str, before: int) -> None:
+    """fmt=2 (one tokenizer): the same fault, at the same place, after the same records."""
+    body = _big_stat(2)
+    at = body.index(old, len(body) * 2 // 3)
+    records_before = body.count(b"</stat>", 0, at + len(b"</stat>"))
+    assert records_before == before
+    bad = body[:at] + body[at:].replace(old, new, 1)
+    line = bad.count(b"\n", 0, at) + 1
+    message = message.format(next=line + 1)
+    with pytest.raises(ParseError) as whole:
+        parse(bad, call="get_stat", fmt=2)
+    assert str(whole.value) == message
+    for size in (1, 5, 9, 100, 4096):
+        fault, count = _fault_and_records([bad[i:i + size] for i in range(0, len(bad), size)],
+                                          "get_stat")
+        assert fault == str(whole.value)
+        assert count == before

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..api import call_spec, match_error
-from ..codecs import fmt2_xml, line_tokens
+from ..codecs import line_tokens, xml_tokens
 from ..codecs.plan import RecordPlan, record_plan
 from ..errors import ParseError, clip
 from ..model import ApiError
@@ -240,64 +240,21 @@ def _guess(body: str, kinds: list[tuple[str, RecordPlan | Field]],
 # -- fmt=2 ------------------------------------------------------------------------------------
 
 
-def _is_leaf(el: Any) -> bool:
-    if len(el) or el.attrib:
-        return False
-    text = el.text or ""
-    return not (text and not text.strip() and "\n" in text)
-
-
-def _is_list(el: Any) -> bool:
-    children = [c for c in el if isinstance(c.tag, str)]
-    if not children:
-        return not el.attrib and not (el.text or "").strip()
-    return len({c.tag for c in children}) == 1 and not _is_leaf(children[0])
-
-
 def _xml_view(text: str, spec: CallSpec, error: ApiError | None) -> View:
-    root = fmt2_xml.load(text, spec.name)
+    """The fmt=2 tokenizer's records (lenient: nesting is shown, not refused), unconverted."""
+    if not text.strip():  # as parse says it: fmt=2 never writes an empty body
+        raise ParseError("empty body", call=spec.name, fmt=2, line=1, col=1)
+    events = xml_tokens.tokenize(text, xml_tokens.shape(spec), lenient=True)
+    root = events[0]
+    assert isinstance(root, xml_tokens.XmlRoot)
     records: list[RawRecord] = []
-    if _is_list(root) and error is None:
-        _xml_list(root, "$", records)
-    else:
-        _xml_record(root, "$", "$", records)
-    return View(spec.name, 2, tuple(records), error=error, root=str(root.tag))
-
-
-def _xml_list(el: Any, path: str, out: list[RawRecord]) -> None:
-    # the codec's rules (fmt2_xml): no text in a list, none beside or between its records
-    if el.text and not el.text.isspace():
-        fmt2_xml.check_content(el, "", path, container=True)
-    for i, child in enumerate(c for c in el if isinstance(c.tag, str)):
-        _xml_record(child, strip_indices(path) + "[]", f"{path}[{i}]", out)
-        fmt2_xml.check_tail(el, child, "", path)
-
-
-def _xml_record(el: Any, group: str, path: str, out: list[RawRecord]) -> None:
-    fmt2_xml.check_content(el, "", path)  # mixed content is a problem, as parse says
-    items = [Item("@" + str(k), str(v)) for k, v in el.attrib.items()]
-    nested: list[tuple[Any, str]] = []
-    children = [c for c in el if isinstance(c.tag, str)]
-    if not children and el.attrib:
-        items.append(Item("#text", el.text or ""))
-    seen: set[str] = set()
-    for child in children:
-        tag = str(child.tag)
-        if tag in seen:  # as fmt2_xml.record_items: a duplicate is not silently chosen
-            raise ParseError(f"<{tag}> appears twice in <{el.tag!s}>", fmt=2,
-                             line=child.sourceline, col=1, path=f"{path}.{tag}")
-        seen.add(tag)
-        if _is_leaf(child):
-            items.append(Item(tag, child.text or ""))
-        else:
-            items.append(Item(tag, None))
-            nested.append((child, tag))
-    out.append(RawRecord(group, path, tuple(items), None, el.sourceline, tag=str(el.tag)))
-    for child, tag in nested:
-        if _is_list(child):
-            _xml_list(child, f"{path}.{tag}", out)
-        else:
-            _xml_record(child, f"{group}.{tag}", f"{path}.{tag}", out)
+    for event in events[1:]:
+        assert isinstance(event, xml_tokens.XmlRecord)
+        items = tuple(Item(t.key, t.raw) for t in event.tokens()
+                      if t.key != "#text" or event.attrib)  # a bare element's text is a value
+        records.append(RawRecord(event.group, event.path, items, None, event.line,
+                                 tag=event.tag))
+    return View(spec.name, 2, tuple(records), error=error, root=root.tag)
 
 
 # -- fmt=3 ------------------------------------------------------------------------------------

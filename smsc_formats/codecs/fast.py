@@ -261,22 +261,21 @@ def values_reader(plan: RecordPlan, tz: tzinfo) -> Reader:
 
 @cache
 def xml_reader(plan: RecordPlan, tz: tzinfo) -> Reader:
-    """For fmt=2: one record element (an lxml element)."""
+    """For fmt=2: one record as the tokenizer gives it (``xml_tokens.XmlRecord``): its
+    ``fields`` (child tag to text), ``attrib`` and ``text``. Only converts: the tokenizer has
+    checked the syntax (it leaves ``fields`` None where a record is not plain fields)."""
 
     def fetch(k: int, sp: SlotPlan, required: bool) -> str:
         if sp.slot.place is Place.CHILD:
             return f"d[{sp.slot.wire!r}]" if required else f"d.get({sp.slot.wire!r})"
         if sp.slot.place is Place.ATTRIBUTE:
             return f"a[{sp.slot.wire!r}]" if required else f"a.get({sp.slot.wire!r})"
-        return "el.text or ''"
+        return "(r.element.text or '')"
 
-    # declines (the reference reader then says why) on mixed content, a child holding
-    # elements, or a child tag twice: fmt2_xml.record_items' rules
-    head = ["if len(el) and not (el.text or ' ').isspace(): return None",
-            "d = {c.tag: c.text or '' for c in el if not len(c) and (c.tail or ' ').isspace()}",
-            "if len(d) != len(el): return None",
-            "a = el.attrib"]
-    return _reader(plan, tz, "el", _Source(head, fetch), {})
+    head = ["d = r.fields", "if d is None: return None"]
+    if any(sp.slot.place is Place.ATTRIBUTE for sp in plan.slots):
+        head.append("a = r.element.attrib")
+    return _reader(plan, tz, "r", _Source(head, fetch), {})
 
 
 @cache

@@ -1,13 +1,16 @@
 """fmt=2: XML, one element per line, no indentation and no XML declaration.
 
-Parsed with lxml with entity resolution, DTD loading and network access off; a body with a
-DOCTYPE is refused before parsing, so billion-laughs and XXE bodies fail fast. Written by hand
-in the server's layout so the bytes match what the server sends. An error is
+Read by the one fmt=2 tokenizer (:mod:`.xml_tokens`, which owns every syntax rule and the
+security settings) plus the spec's converters (the generated ``fast.xml_reader`` first, the
+reference :meth:`XmlCodec._record` where it declines); ``pull_records`` is the same for a
+stream. :func:`load` (a tree, for conformance's re-reading) keeps the security settings.
+Written by hand in the server's layout so the bytes match what the server sends. An error is
 ``<result><error>description</error><error_code>N</error_code></result>``.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import tzinfo
@@ -19,7 +22,7 @@ from ..errors import EmitError, ParseError, clip, lxml_message, position
 from ..model import ApiError, Price
 from ..spec import CallSpec, Form, ListBody, OneOrListBody, Place, RecordBody, RecordSpec
 from ..values import ValueProblem, reader, writer
-from . import fast
+from . import fast, xml_tokens
 from .plan import MISSING, RecordPlan, build_sections, check_type, record_plan, write_value
 
 fmt = 2
@@ -33,6 +36,9 @@ _NOT_XML_CHAR = re.compile("[^\t\n\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]
 _NOT_ATTRIBUTE_CHAR = re.compile("[^\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 Element = etree._Element
+
+_RECORD = xml_tokens.Shape({})
+"""The shape an error body is read with: its root is one record."""
 
 
 def strip_declaration(text: str) -> str:
@@ -63,157 +69,47 @@ def load(text: str, call: str) -> Element:
     return root
 
 
-def check_content(el: Element, call: str, path: str, container: bool = False) -> None:
-    """Mixed content, text beside child elements, is a ParseError: it would be dropped.
-
-    A ``container`` (a list's element, the price root) holds no text even without children.
-    Whitespace between elements is layout. Comments and processing instructions are removed
-    by the parser before this looks.
-    """
-    if not len(el) and not container:
-        return
-    text = el.text
-    if text and not text.isspace():
-        beside = "beside child elements" if len(el) else "where only elements belong"
-        lead = text[:len(text) - len(text.lstrip())]
-        line = None if el.sourceline is None else el.sourceline + lead.count("\n")
-        raise ParseError(f"mixed content: text {clip(text.strip())} {beside} in "
-                         f"<{el.tag!s}>", call=call, fmt=fmt, line=line, col=1, path=path)
-    for child in el:
-        check_tail(el, child, call, path)
+def _feed(pieces: Iterable[str], tokenizer: xml_tokens.XmlTokenizer
+          ) -> Iterator[xml_tokens.XmlRoot | xml_tokens.XmlRecord]:
+    """The tokenizer's events for text fed piece by piece."""
+    for piece in pieces:
+        tokenizer.feed(piece)
+        yield from tokenizer.events()
+    tokenizer.close()
+    yield from tokenizer.events()
 
 
-def check_tail(parent: Element, child: Element, call: str, path: str) -> None:
-    """The text after ``child`` inside ``parent`` is whitespace, or a mixed-content error."""
-    tail = child.tail
-    if tail and not tail.isspace():
-        # the stray text's line: counted back from the next element, which follows it
-        after = child.getnext()
-        line = child.sourceline
-        if after is not None and after.sourceline is not None:
-            line = after.sourceline - tail.lstrip().count("\n")
-        raise ParseError(f"mixed content: text {clip(tail.strip())} beside child "
-                         f"elements in <{parent.tag!s}>", call=call, fmt=fmt, line=line,
-                         col=1, path=path)
-
-
-def record_items(el: Element, call: str, path: str) -> list[tuple[str, str, int | None]]:
-    """A record element as its ordered items ``(wire key, raw text, line)``.
-
-    Attributes come first as ``@name``, then the child elements by tag, then ``#text`` for a
-    record without children. Mixed content, a child that holds elements, and a child tag
-    that appears twice are each a ParseError with the line and ``$.path``: nothing is
-    silently dropped or chosen. ``decode``, ``iter_parse`` and the wire view read records so.
-    """
-    line = el.sourceline
-    items: list[tuple[str, str, int | None]] = [("@" + str(k), str(v), line)
-                                                for k, v in el.attrib.items()]
-    check_content(el, call, path)
-    seen: set[str] = set()
-    for child in el:
-        tag = str(child.tag)
-        where = f"{path}.{tag}"
-        if tag in seen:
-            raise ParseError(f"<{tag}> appears twice in <{el.tag!s}>", call=call, fmt=fmt,
-                             line=child.sourceline, col=1, path=where)
-        seen.add(tag)
-        if len(child):
-            check_content(child, call, where)
-            raise ParseError(f"<{tag}> holds <{child[0].tag!s}>: a field is text only",
-                             call=call, fmt=fmt, line=child[0].sourceline, col=1, path=where)
-        items.append((tag, child.text or "", child.sourceline))
-    if not len(el):
-        items.append(("#text", el.text or "", line))
-    return items
-
-
-def _error_of(root: Element) -> ApiError | None:
-    if root.tag != "result" or root.find("error_code") is None:
+def _error_of(root: xml_tokens.XmlRoot, first: xml_tokens.XmlRecord | None) -> ApiError | None:
+    """The ApiError of an error body, read from the root record's tokens."""
+    if root.tag != "result" or first is None or first.group != "$":
         return None
-    code = root.findtext("error_code") or ""
+    items = {t.key: t for t in first.tokens()}
+    code = items.get("error_code")
+    if code is None:
+        return None
+    raw = code.raw or ""
     try:
-        number = int(code)
+        number = int(raw)
     except ValueError:
-        raise ParseError(f"error_code is not an integer: {clip(code)}", fmt=fmt,
-                         line=root.find("error_code").sourceline, col=1) from None  # type: ignore[union-attr]
-    return ApiError(number, root.findtext("error"))
+        raise ParseError(f"error_code is not an integer: {clip(raw)}", fmt=fmt,
+                         line=code.line, col=1) from None
+    error = items.get("error")
+    return ApiError(number, None if error is None else error.raw or "")
 
 
 def pull_records(pieces: Iterable[str], spec: CallSpec, tz: tzinfo) -> Iterator[Any]:
-    """The records of a list body fed as text pieces (declaration stripped), in order.
-
-    The one incremental XML reader: ``iter_parse`` streams with it, and ``decode`` re-reads a
-    malformed list body with it, so both report the first fault in document order (a bad
-    record before a syntax error) with the same message and position.
-    """
-    body = spec.body
-    assert isinstance(body, ListBody)
-    plan = record_plan(body.record, fmt, tz)
-    read = fast.xml_reader(plan, tz)
-    parser = etree.XMLPullParser(events=("start", "end"), resolve_entities=False,
-                                 no_network=True, load_dtd=False, dtd_validation=False,
-                                 huge_tree=False, remove_comments=True, remove_pis=True)
-    depth = 0
-    index = 0
-    root: Any = None
-    tail = ""
-    line = 1
-    for text in pieces:
-        window = tail + text
-        dtd = _DTD.search(window)
-        if dtd is not None:
-            at = line + window.count("\n", 0, dtd.start()) - tail.count("\n")
-            raise ParseError("DTDs and entity declarations are not allowed", call=spec.name,
-                             fmt=2, line=at, col=dtd.start() - window.rfind("\n", 0,
-                                                                           dtd.start()))
-        line += text.count("\n")
-        tail = text[-16:]
-        failed: etree.XMLSyntaxError | None = None
-        try:
-            parser.feed(text)
-        except etree.XMLSyntaxError as exc:
-            failed = exc  # the records before the fault come first, however text was cut
-        for event, el in parser.read_events():
-            if event == "start":
-                depth += 1
-                if root is None:
-                    root = el
-                    CODEC._root(root, body.xml_root, spec)
-                continue
-            depth -= 1
-            if depth == 0:  # the root's end: its text and the last record's tail are known
-                check_content(root, spec.name, "$", container=True)
-                continue
-            if depth != 1:
-                continue
-            # parse's order: the root's text, then per record: its tag, its items, its tail
-            previous = el.getprevious()
-            if previous is not None:
-                check_tail(root, previous, spec.name, "$")
-            if index == 0 and root.text and not root.text.isspace():
-                check_content(root, spec.name, "$", container=True)
-            if el.tag != body.record.xml_tag:
-                raise ParseError(f"<{root.tag!s}> holds <{el.tag!s}>, expected only "
-                                 f"<{body.record.xml_tag}> records", call=spec.name, fmt=2,
-                                 line=el.sourceline, col=1, path="$")
-            yield read(el) or CODEC._record(el, plan, spec, f"$[{index}]")
-            index += 1
-            el.clear(keep_tail=True)  # its tail is checked once the next record is read
-            while el.getprevious() is not None:
-                del root[0]
-        if failed is not None:
-            raise _pull_error(failed, spec) from None
+    """The records of a list body fed as text pieces, in order: the tokenizer fed piece by
+    piece plus the converters, exactly as :meth:`XmlCodec.decode` reads a whole body."""
+    events = _feed(pieces, xml_tokens.XmlTokenizer(xml_tokens.shape(spec)))
     try:
-        parser.close()
-    except etree.XMLSyntaxError as exc:
-        raise _pull_error(exc, spec) from None
-
-
-def _pull_error(exc: etree.XMLSyntaxError, spec: CallSpec) -> ParseError:
-    """A syntax error of the pull parser, worded as :func:`load` words it."""
-    line, col = exc.position
-    msg = lxml_message(exc.msg)
-    return ParseError(f"malformed XML: {msg}", call=spec.name, fmt=2, line=line, col=col)
+        root = next(events)
+        assert isinstance(root, xml_tokens.XmlRoot)
+        body = spec.body
+        assert isinstance(body, ListBody)
+        CODEC._root(root, body.xml_root, spec)
+        yield from CODEC._items(events, "$[]", body.xml_root, body.record, spec, tz)
+    except ParseError as exc:
+        raise exc.located(call=spec.name) from None  # a charset fault keeps its own fmt
 
 
 class XmlCodec:
@@ -225,94 +121,98 @@ class XmlCodec:
         if "<error_code>" not in text:
             return None
         try:
-            value = load(text, "")
+            events = xml_tokens.tokenize(text, _RECORD)
         except ParseError:
             return None  # not this format at all; the asked format's codec will say why
-        return _error_of(value)
+        root = events[0]
+        assert isinstance(root, xml_tokens.XmlRoot)
+        first = events[1] if len(events) > 1 else None
+        assert first is None or isinstance(first, xml_tokens.XmlRecord)
+        return _error_of(root, first)
 
     def decode(self, text: str, call: CallSpec, tz: tzinfo) -> Any:
+        events = xml_tokens.XmlTokenizer(xml_tokens.shape(call)).whole(text)
         try:
-            root = load(text, call.name)
+            return self._decode(events, call, tz)
         except ParseError as exc:
-            body = call.body
-            stripped = strip_declaration(text)
-            if (exc.msg.startswith("malformed XML") and isinstance(body, ListBody)
-                    and stripped.lstrip().startswith(f"<{body.xml_root}>")):
-                # the first fault in document order, as iter_parse finds it
-                for _ in pull_records([stripped], call, tz):
-                    pass
-            raise
+            raise exc.located(call=call.name, fmt=fmt) from None
 
-        error = _error_of(root)
-        if error is not None:
-            return error
+    def _decode(self, events: Iterator[xml_tokens.XmlRoot | xml_tokens.XmlRecord],
+                call: CallSpec, tz: tzinfo) -> Any:
+        root = next(events)
+        assert isinstance(root, xml_tokens.XmlRoot)
         body = call.body
+        if root.tag == "result":
+            first = next(events, None)
+            assert first is None or isinstance(first, xml_tokens.XmlRecord)
+            error = _error_of(root, first)
+            if error is not None:
+                return error
+            events = itertools.chain(() if first is None else (first,), events)
         if isinstance(body, ListBody):
             self._root(root, body.xml_root, call)
-            return self._items(root, body.record, call, tz, "$")
+            return list(self._items(events, "$[]", body.xml_root, body.record, call, tz))
         if isinstance(body, RecordBody):
             self._root(root, body.record.xml_tag, call)
-            return self._record(root, record_plan(body.record, fmt, tz), call, "$")
+            return self._one(events, record_plan(body.record, fmt, tz), call)
         if isinstance(body, OneOrListBody):
             if root.tag == body.one.xml_tag:
-                return self._record(root, record_plan(body.one, fmt, tz), call, "$")
+                return self._one(events, record_plan(body.one, fmt, tz), call)
             self._root(root, body.xml_root, call)
-            return self._items(root, body.many, call, tz, "$")
+            return list(self._items(events, "$[]", body.xml_root, body.many, call, tz))
         self._root(root, body.xml_root, call)
-        check_content(root, call.name, "$", container=True)
-        seen: set[object] = set()
-        for child in root:  # a second <zones> or <mail> would be silently dropped
-            if child.tag in seen:
-                raise ParseError(f"<{child.tag!s}> appears twice in <{root.tag!s}>",
-                                 call=call.name, fmt=fmt, line=child.sourceline, col=1,
-                                 path=f"$.{child.tag!s}")
-            seen.add(child.tag)
+        top = next(events)
+        assert isinstance(top, xml_tokens.XmlRecord)
+        items = {t.key: t for t in top.tokens()}
+        records: dict[str, list[xml_tokens.XmlRecord]] = {}
+        for record in events:
+            assert isinstance(record, xml_tokens.XmlRecord)
+            records.setdefault(record.group, []).append(record)
         lists = []
         for section in body.sections:
-            container = root.find(section.name)
-            if container is None:
-                lists.append(())
-                continue
-            lists.append(tuple(self._items(container, section.record, call, tz,
-                                           f"$.{section.name}")))
+            lists.append(tuple(self._items(iter(records.get(f"$.{section.name}[]", ())),
+                                           f"$.{section.name}[]", section.name,
+                                           section.record, call, tz)))
         mail: Any = None
-        element = root.find(body.tail.name)
-        if element is not None and len(element):
-            check_content(element, call.name, f"$.{body.tail.name}")
-            raise ParseError(f"<{body.tail.name}> holds <{element[0].tag!s}>: a field is text "
-                             "only", call=call.name, fmt=fmt, line=element[0].sourceline, col=1,
-                             path=f"$.{body.tail.name}")
-        if element is not None and element.text:
-            mail = self._convert(reader(body.tail.kind, Form.VALUE, tz), element.text, call,
-                                 element.sourceline, f"$.{body.tail.name}")
+        tail = items.get(body.tail.name)
+        if tail is not None and tail.raw:
+            mail = self._convert(reader(body.tail.kind, Form.VALUE, tz), tail.raw, call,
+                                 tail.line, f"$.{body.tail.name}")
         return build_sections(body, lists, mail)
 
-    def _root(self, root: Element, tag: str, call: CallSpec) -> None:
+    def _root(self, root: xml_tokens.XmlRoot, tag: str, call: CallSpec) -> None:
         if root.tag != tag:
-            raise ParseError(f"root element is <{root.tag!s}>, expected <{tag}>", call=call.name,
-                             fmt=fmt, line=root.sourceline, col=1)
+            raise ParseError(f"root element is <{root.tag}>, expected <{tag}>", call=call.name,
+                             fmt=fmt, line=root.line, col=1)
 
-    def _items(self, parent: Element, spec: RecordSpec, call: CallSpec, tz: tzinfo,
-               path: str) -> list[Any]:
-        """The records of a list element, checked in document order as ``iter_parse`` does."""
+    def _one(self, events: Iterator[Any], plan: RecordPlan, call: CallSpec) -> Any:
+        record = next(events)
+        assert isinstance(record, xml_tokens.XmlRecord)
+        for _ in events:  # nothing nests in a record: the tokenizer refused it
+            pass
+        return fast.xml_reader(plan, plan.tz)(record) or self._record(record, plan, call, "$")
+
+    def _items(self, events: Iterator[Any], group: str, parent: str, spec: RecordSpec,
+               call: CallSpec, tz: tzinfo) -> Iterator[Any]:
+        """The records of a list, in document order, as ``iter_parse`` reads them."""
         plan = record_plan(spec, fmt, tz)
-        if parent.text and not parent.text.isspace():
-            check_content(parent, call.name, path, container=True)
         read = fast.xml_reader(plan, tz)  # the reference _record only where it declines
-        out = []
-        for i, el in enumerate(parent):
-            if el.tag != spec.xml_tag:
+        tag = spec.xml_tag
+        for record in events:
+            if record.group != group:
+                continue
+            if record.element.tag != tag:
                 # Another call's records (or stray elements) in a list are never dropped.
-                raise ParseError(f"<{parent.tag!s}> holds <{el.tag!s}>, expected only "
-                                 f"<{spec.xml_tag}> records", call=call.name, fmt=fmt,
-                                 line=el.sourceline, col=1, path=path)
-            out.append(read(el) or self._record(el, plan, call, f"{path}[{i}]"))
-            check_tail(parent, el, call.name, path)
-        return out
+                path = record.path[:record.path.rindex("[")]
+                raise ParseError(f"<{parent}> holds <{record.tag}>, expected only "
+                                 f"<{tag}> records", call=call.name, fmt=fmt,
+                                 line=record.line, col=1, path=path)
+            yield read(record) or self._record(record, plan, call, record.path)
 
-    def _record(self, el: Element, plan: RecordPlan, call: CallSpec, path: str) -> Any:
+    def _record(self, record: xml_tokens.XmlRecord, plan: RecordPlan, call: CallSpec,
+                path: str) -> Any:
         values: list[Any] = [MISSING] * len(plan.spec.fields)
-        items = {key: (text, line) for key, text, line in record_items(el, call.name, path)}
+        items = {t.key: (t.raw or "", t.line) for t in record.tokens()}
         for sp in plan.slots:
             place = sp.slot.place
             key = ("@" + sp.slot.wire if place is Place.ATTRIBUTE
@@ -321,7 +221,7 @@ class XmlCodec:
             if found is None:
                 if place is not Place.TEXT:
                     continue
-                found = (el.text or "", el.sourceline)
+                found = (record.text, record.line)
             text, line = found
             if text == "" and sp.field.optional:
                 continue
@@ -331,7 +231,7 @@ class XmlCodec:
                                              f"{path}.{sp.slot.wire}")
 
         def where(msg: str) -> ParseError:
-            return ParseError(msg, call=call.name, fmt=fmt, line=el.sourceline, col=1,
+            return ParseError(msg, call=call.name, fmt=fmt, line=record.line, col=1,
                               path=path)
 
         return plan.build(values, where)

@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lxml import etree
 
 from smsc_formats import ParseError
-from smsc_formats.codecs import CODECS, fast
+from smsc_formats.codecs import CODECS, fast, xml_tokens
 from smsc_formats.codecs.lines import LineCodec, _Chunk
 from smsc_formats.codecs.plan import RecordPlan, record_plan
 from smsc_formats.spec import CALLS, CallSpec, RecordSpec
@@ -45,8 +44,9 @@ def _reads(text: str, plan: RecordPlan, call: CallSpec) -> tuple[Any, Any]:
         return (codec.read_text(plan, text),
                 codec._record(_Chunk(plan, 1, text), call))
     if plan.fmt == 2:
-        el = etree.fromstring(text)
-        return fast.xml_reader(plan, MOSCOW)(el), codec._record(el, plan, call, "$")
+        record = xml_tokens.tokenize(text, xml_tokens.Shape({}))[1]
+        assert isinstance(record, xml_tokens.XmlRecord)
+        return fast.xml_reader(plan, MOSCOW)(record), codec._record(record, plan, call, "$")
     obj = json.loads(text, parse_float=Decimal)
     return fast.json_reader(plan, MOSCOW)(obj), codec._record(obj, plan, call, "$")
 
