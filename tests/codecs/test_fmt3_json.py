@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smsc_formats import ApiError, ParseError, Price, PriceZone, ShortLink, emit, parse
-from smsc_formats.codecs import fmt3_json
+from smsc_formats.codecs import fmt3_json, json_tokens
 from smsc_formats.spec import CALLS
 from smsc_formats.strategies import bodies
 
@@ -205,6 +205,6 @@ def test_msgspec_and_the_standard_library_read_mutated_bodies_alike(
         body[at:at + data.draw(st.integers(0, 4))] = piece
     with_msgspec = _outcome(bytes(body), call)
     with pytest.MonkeyPatch.context() as patch:  # the reference: json only
-        patch.setattr(fmt3_json, "_DECODE", _refuse)
+        patch.setattr(json_tokens, "_DECODE", _refuse)
         patch.setattr(fmt3_json, "_typed_list", lambda *args: None)
         assert _outcome(bytes(body), call) == with_msgspec
