@@ -17,8 +17,8 @@ Rules (what makes a body malformed, and how that is said):
 * **A key twice in one object** is malformed: ``duplicate key 'k'`` at the second spelling.
 * **A number Decimal cannot hold** (``1e9999999999999999999``) is malformed: ``number out of
   range`` at the number.
-* **Nesting** past the decoders' recursion limits is ``nested too deeply``, at line 1,
-  column 1 (the depth counts from the root).
+* **Nesting** past :data:`MAX_DEPTH` levels (counted from the root, also for an array item
+  read alone) is ``nested too deeply``, at the bracket that opens the level too many.
 * The first fault in document order is the one reported; where elements stream, an element
   is read once its text is complete, so any chunking gives the same records and error.
 
@@ -110,6 +110,46 @@ def _first_out_of_range(text: str, start: int) -> tuple[str, int] | None:
     return None
 
 
+MAX_DEPTH = 512
+"""How deep arrays and objects may nest (the root is level 1): far beyond any answer of the
+API, and well inside the decoders' own recursion limits, which count the caller's stack too
+and so would let ``parse`` and ``iter_parse`` disagree near them."""
+
+
+def _deeper(value: Any, depth: int) -> bool:
+    """Whether a decoded value at nesting level ``depth`` holds levels past MAX_DEPTH."""
+    if type(value) is not dict and type(value) is not list:
+        return False
+    todo = [(value, depth)]
+    while todo:
+        v, d = todo.pop()
+        if d > MAX_DEPTH:
+            return True
+        inner = v.values() if type(v) is dict else v
+        todo.extend([(x, d + 1) for x in inner if type(x) is dict or type(x) is list])
+    return False
+
+
+def too_deep_at(text: str, start: int = 0, stop: int | None = None, depth: int = 0) -> int | None:
+    """Where in ``text[start:stop]`` (valid up to there) the bracket that opens level
+    MAX_DEPTH + 1 stands, ``depth`` levels being open at ``start``; None if none does."""
+    for token in _SCAN.finditer(text, start, len(text) if stop is None else stop):
+        head = token[0][0]
+        if head in "{[":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return token.start()
+        elif head in "}]":
+            depth -= 1
+    return None
+
+
+def _too_deep(text: str, at: int | None, line: int, col: int) -> ParseError:
+    if at is None:  # the decoders ran out of stack before MAX_DEPTH: the caller's is deep
+        return ParseError("malformed JSON: nested too deeply", fmt=3, line=1, col=1)
+    return malformed(f"nested too deeply (more than {MAX_DEPTH} levels)", text, at, line, col)
+
+
 class _Duplicate(ValueError):
     """Raised inside the standard library's decoder by :func:`_unique`."""
 
@@ -125,9 +165,12 @@ _STDLIB = json.JSONDecoder(parse_float=Decimal, object_pairs_hook=_unique)
 _STDLIB_BIG = json.JSONDecoder(parse_float=Decimal, parse_int=Decimal, object_pairs_hook=_unique)
 
 
-def _exact(text: str, pos: int, line: int, col: int, whole: bool) -> tuple[Any, int]:
+def _exact(text: str, pos: int, line: int, col: int, whole: bool,
+           depth: int = 0) -> tuple[Any, int]:
     """The standard library's reading of the value at ``text[pos:]`` and where it ends; any
-    fault is a located ParseError. ``whole``: nothing but blanks may follow."""
+    fault is a located ParseError. ``whole``: nothing but blanks may follow; ``depth``: the
+    levels open at ``pos``. The first fault in document order is reported: nesting past
+    MAX_DEPTH before a syntax fault is the fault."""
     try:
         try:
             value, end = _STDLIB.raw_decode(text, pos)
@@ -137,20 +180,28 @@ def _exact(text: str, pos: int, line: int, col: int, whole: bool) -> tuple[Any, 
             value, end = _STDLIB_BIG.raw_decode(text, pos)
     except _Duplicate:
         found = first_duplicate(text, pos)
-        if found is None:  # pragma: no cover - the decoder saw one
-            raise malformed("duplicate key", text, pos, line, col) from None
+        at = found[1] if found is not None else len(text)
+        deep = too_deep_at(text, pos, at, depth)
+        if deep is not None or found is None:
+            raise _too_deep(text, deep, line, col) from None
         raise malformed(f"duplicate key {clip(found[0])}", text, found[1], line,
                         col) from None
     except json.JSONDecodeError as exc:
+        deep = too_deep_at(text, pos, exc.pos, depth)
+        if deep is not None:
+            raise _too_deep(text, deep, line, col) from None
         raise malformed(exc.msg, text, exc.pos, line, col) from None
     except ArithmeticError:
         bad = _first_out_of_range(text, pos)
-        if bad is None:  # pragma: no cover - the decoder saw one
-            raise malformed("number out of range", text, pos, line, col) from None
+        deep = too_deep_at(text, pos, None if bad is None else bad[1], depth)
+        if deep is not None or bad is None:
+            raise _too_deep(text, deep, line, col) from None
         raise malformed(f"number out of range: {clip(bad[0])}", text, bad[1], line,
                         col) from None
     except RecursionError:
-        raise ParseError("malformed JSON: nested too deeply", fmt=3, line=1, col=1) from None
+        raise _too_deep(text, too_deep_at(text, pos, None, depth), line, col) from None
+    if _deeper(value, depth + 1):
+        raise _too_deep(text, too_deep_at(text, pos, end, depth), line, col)
     if whole:
         rest = _WS.match(text, end).end()  # type: ignore[union-attr]
         if rest < len(text):
@@ -201,6 +252,12 @@ def load(text: str) -> Any:
     except Exception:  # the reference reader says what is wrong, or reads what it accepts
         pos = _WS.match(text).end()  # type: ignore[union-attr]
         value, _ = _exact(text, pos, 1, 1, whole=True)
+    if (type(value) is dict or type(value) is list) and _deeper(value, 1):
+        deep = too_deep_at(text)
+        found = first_duplicate(text, 0, deep)  # the first fault in document order
+        if found is not None:
+            raise malformed(f"duplicate key {clip(found[0])}", text, found[1])
+        raise _too_deep(text, deep, 1, 1)
     refuse_duplicates(text, value)
     return value
 
@@ -385,14 +442,17 @@ class JsonTokenizer:
         try:
             value = _DECODE(text[pos:end])
         except Exception:  # the reference reader says why, or reads what it accepts
-            value, stop = _exact(text, pos, self._line, self._col, whole=False)
+            value, stop = _exact(text, pos, self._line, self._col, whole=False, depth=1)
             if stop != end:  # a value that stops inside its extent: what follows is no comma
                 raise self._error("Expecting ',' delimiter", stop) from None
-        if (type(value) is dict or type(value) is list) and not unrepeated(
-                text[pos:end], members(value)):
-            found = first_duplicate(text, pos, end)
-            if found is not None:
-                raise self._error(f"duplicate key {clip(found[0])}", found[1])
+        if type(value) is dict or type(value) is list:
+            deep = too_deep_at(text, pos, end, 1) if _deeper(value, 2) else None
+            if deep is not None or not unrepeated(text[pos:end], members(value)):
+                found = first_duplicate(text, pos, end if deep is None else deep)
+                if found is not None:
+                    raise self._error(f"duplicate key {clip(found[0])}", found[1])
+            if deep is not None:
+                raise _too_deep(text, deep, self._line, self._col)
         self._out.append(Element(self._index, value))
         self._index += 1
 

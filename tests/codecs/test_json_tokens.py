@@ -112,6 +112,25 @@ def test_the_first_fault_in_document_order_is_the_one_reported() -> None:
     assert error == message
 
 
+def test_nesting_is_limited_alike_in_both_readings() -> None:
+    # the limit counts from the root, also for an array item read alone, whatever the stack
+    for depth in (json_tokens.MAX_DEPTH - 1, json_tokens.MAX_DEPTH, 980, 2000):
+        text = '[0,\n' + '[{"a":' * (depth // 2) + "1" + "}]" * (depth // 2) + "]"
+        levels = 1 + depth // 2 * 2
+        k = json_tokens.MAX_DEPTH - 1  # the bracket (0-based, on line 2) opening the level too many
+        message = None if levels <= json_tokens.MAX_DEPTH else (
+            f"fmt=3: line 2, column {k // 2 * 6 + 1 + k % 2}: malformed JSON: nested "
+            f"too deeply (more than {json_tokens.MAX_DEPTH} levels)")
+        assert _whole(text)[1] == message, depth
+        for size in (1, 4096):
+            assert _chunked(text, [size])[1] == message, (depth, size)
+    # a duplicate key before the level too many is the first fault
+    text = '[{"a": 1, "a": 2, "b": ' + "[" * 600 + "]" * 600 + "}]"
+    message = "fmt=3: line 1, column 11: malformed JSON: duplicate key 'a'"
+    assert _whole(text)[1] == message
+    assert _chunked(text, [7])[1] == message
+
+
 def test_records_are_tokens_with_their_place_and_json_type() -> None:
     text = '{"zones": [\n{"id": 1, "name": "a\\u0062", "ok": true, "x": null}],\n"mail": "2"}'
     got = records(text)
