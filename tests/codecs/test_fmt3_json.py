@@ -131,7 +131,8 @@ def test_money_keeps_the_scale_of_its_own_text(as_bytes: bool) -> None:
      "get_answers fmt=3: $.error_code: error_code is not an integer: a number"),
     (b'{"error_code": 1e9999999999}',
      "get_answers fmt=3: $.error_code: error_code is not an integer: a number"),
-    (b"[" * 100_000, "get_answers fmt=3: line 1, column 1: malformed JSON: nested too deeply"),
+    (b"[" * 100_000, "get_answers fmt=3: line 1, column 513: malformed JSON: nested too deeply "
+                     "(more than 512 levels)"),
     (b'[{"id": 1,\n"received": }]',
      "get_answers fmt=3: line 2, column 13: malformed JSON: Expecting value"),
     (b'\xef\xbb\xbf[{"id": 1}, 2]',  # a BOM is dropped, the error is the one after it
