@@ -9,8 +9,9 @@ gives exactly ``parse``'s list and the same ``ParseError`` positions:
 * fmt=0 and fmt=1: lines are grouped into records as they arrive (a message may span lines);
 * fmt=2: the same tokenizer as ``parse`` (``codecs.xml_tokens``, lxml's pull parser with the
   codec's security settings) fed piece by piece; each record element is freed once read;
-* fmt=3: an incremental scanner for a JSON array of objects (the server's layout or any
-  other), one ``raw_decode`` per object.
+* fmt=3: the same tokenizer as ``parse`` (``codecs.json_tokens``) fed piece by piece: each
+  item of the array is decoded as soon as its text is complete, with ``parse``'s errors and
+  positions.
 
 Decisions:
 
@@ -38,10 +39,8 @@ Decisions:
 from __future__ import annotations
 
 import codecs as _codecs
-import json
 from collections.abc import Iterable, Iterator
 from datetime import tzinfo
-from decimal import Decimal
 from typing import Any, Protocol
 
 from .api import call_spec, check_fmt, parse
@@ -53,7 +52,7 @@ from .charset import (
     undecodable,
     utf8_or_1251,
 )
-from .codecs import CODECS, fast, fmt2_xml, fmt3_json, line_tokens
+from .codecs import CODECS, fast, fmt2_xml, json_tokens, line_tokens
 from .codecs.lines import LineCodec
 from .codecs.plan import RecordPlan, record_plan
 from .errors import ParseError, UsageError, boundary
@@ -318,40 +317,9 @@ def _chain(first: str, pieces: Iterator[str]) -> Iterator[str]:
 # -- fmt=3 -------------------------------------------------------------------------------------
 
 
-class _Buffer:
-    """The unread text of a stream, and the line and column where it begins."""
-
-    def __init__(self, text: str, pieces: Iterator[str]) -> None:
-        self.text = text
-        self.pieces = pieces
-        self.more = True
-        self.line, self.col = 1, 1
-
-    def pull(self, pos: int) -> int:
-        """Drop the text before ``pos`` and append the next piece; the new ``pos``."""
-        piece = next(self.pieces, None)
-        if piece is None:
-            self.more = False
-            return pos
-        text = self.text
-        newlines = text.count("\n", 0, pos)
-        if newlines:
-            self.line, self.col = self.line + newlines, pos - text.rfind("\n", 0, pos)
-        else:
-            self.col += pos
-        self.text = text[pos:] + piece
-        return 0
-
-    def error(self, msg: str, at: int, call: str) -> ParseError:
-        text = self.text
-        newlines = text.count("\n", 0, at)
-        col = at - text.rfind("\n", 0, at) if newlines else self.col + at
-        return ParseError(f"malformed JSON: {msg}", call=call, fmt=3, line=self.line + newlines,
-                          col=col)
-
-
 def _json(first: str, pieces: Iterator[str], spec: CallSpec, fmt: int,
           tz: tzinfo) -> Iterator[Any]:
+    """The JSON tokenizer fed piece by piece, its elements read as ``parse`` reads them."""
     body = spec.body
     assert isinstance(body, ListBody)
     codec: Any = CODECS[3]
@@ -361,76 +329,16 @@ def _json(first: str, pieces: Iterator[str], spec: CallSpec, fmt: int,
         yield _WHOLE
         return
     yield _GO
-    decoder = json.JSONDecoder(parse_float=Decimal, object_pairs_hook=fmt3_json.unique_object)
-    big = json.JSONDecoder(parse_float=Decimal, parse_int=Decimal,
-                           object_pairs_hook=fmt3_json.unique_object)
-    buf = _Buffer(first, pieces)
-    pos = len(first) - len(first.lstrip(_JSON_SPACE)) + 1
-    index = 0
-    expect = "first"  # then "," (after a value), "value" (after a comma), "end" (after ])
-    while True:
-        text = buf.text
-        while pos < len(text) and text[pos] in _JSON_SPACE:
-            pos += 1
-        if pos >= len(text):
-            if buf.more:
-                pos = buf.pull(pos)
-                continue
-            if expect == "end":
-                return
-            msg = "Expecting ',' delimiter" if expect == "," else "Expecting value"
-            raise buf.error(msg, pos, spec.name)
-        c = text[pos]
-        if expect == "end":
-            raise buf.error("Extra data", pos, spec.name)
-        if c == "]" and expect != "value":
-            expect = "end"
-            pos += 1
-            continue
-        if expect == ",":
-            if c != ",":
-                raise buf.error("Expecting ',' delimiter", pos, spec.name)
-            expect = "value"
-            pos += 1
-            continue
-        try:
-            value, end = decoder.raw_decode(text, pos)
-        except fmt3_json.Duplicate:  # as parse says it, once the record is whole
-            try:
-                raise fmt3_json.duplicate_key(text, spec.name, f"$[{index}]", pos) from None
-            except json.JSONDecodeError:
-                if not buf.more:
-                    raise
-                pos = buf.pull(pos)
-                continue
-        except json.JSONDecodeError as exc:
-            if buf.more:  # most likely the value goes on in the next piece
-                pos = buf.pull(pos)
-                continue
-            raise buf.error(exc.msg, exc.pos, spec.name) from None
-        except RecursionError:  # as fmt3_json.load words and places it
-            raise ParseError("malformed JSON: nested too deeply", call=spec.name, fmt=3,
-                             line=1, col=1) from None
-        except ArithmeticError:  # as fmt3_json.load words and places it, once all is read
-            if buf.more:
-                pos = buf.pull(pos)
-                continue
-            raise fmt3_json.out_of_range(text, spec.name, pos, buf.line, buf.col) from None
-        except ValueError:  # an integer literal past Python's digit limit
-            try:
-                value, end = big.raw_decode(text, pos)
-            except json.JSONDecodeError as exc:
-                if buf.more:  # the value may go on in the next piece
-                    pos = buf.pull(pos)
-                    continue
-                raise buf.error(exc.msg, exc.pos, spec.name) from None
-        if end >= len(text) and buf.more and not isinstance(value, dict | list | str):
-            pos = buf.pull(pos)  # a number may go on in the next piece
-            continue
-        yield read(value) or codec._record(value, plan, spec, f"$[{index}]")
-        index += 1
-        pos = end
-        expect = ","
+    tokenizer = json_tokens.JsonTokenizer()
+    for piece in _chain(first, pieces):
+        tokenizer.feed(piece)
+        for element in tokenizer.events():
+            value = element.value
+            yield read(value) or codec._record(value, plan, spec, f"$[{element.index}]")
+    tokenizer.close()
+    for element in tokenizer.events():  # pragma: no cover - an array's items end before "]"
+        value = element.value
+        yield read(value) or codec._record(value, plan, spec, f"$[{element.index}]")
 
 
 __all__ = ["iter_parse"]

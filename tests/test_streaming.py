@@ -195,6 +195,8 @@ def _big_stat(fmt: int) -> bytes:
     (2, b"</stat>\n<stat>", b"</stat>\nstray\n<stat>",
      "get_stat fmt=2: line {next}, column 1, $: mixed content: text 'stray' beside child "
      "elements in <list>"),
+    (3, b'"sms": "12",', b'"sms": "12",\n"sms": "13",',
+     "get_stat fmt=3: line {next}, column 1: malformed JSON: duplicate key 'sms'"),
 ])
 def test_mixed_content_and_duplicates_stop_parse_and_stream_alike(
         fmt: int, old: bytes, new: bytes, message: str) -> None:

@@ -13,16 +13,14 @@ or an error), ``$.zones[]`` for the items of a nested list. Sans-I/O.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..api import call_spec, match_error
-from ..codecs import line_tokens, xml_tokens
+from ..codecs import json_tokens, line_tokens, xml_tokens
 from ..codecs.plan import RecordPlan, record_plan
-from ..errors import ParseError, clip
+from ..errors import ParseError
 from ..model import ApiError
 from ..spec import (
     CallSpec,
@@ -260,65 +258,13 @@ def _xml_view(text: str, spec: CallSpec, error: ApiError | None) -> View:
 # -- fmt=3 ------------------------------------------------------------------------------------
 
 
-class _Number(str):
-    """A JSON number kept as its own text."""
-
-
-class _Object(list[tuple[str, Any]]):
-    """A JSON object kept as its ordered members."""
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, _Number):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, _Object):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, bool):
-        return "boolean"
-    return "null"
-
-
 def _json_view(text: str, spec: CallSpec, error: ApiError | None) -> View:
-    try:
-        value = json.loads(text, object_pairs_hook=_Object, parse_int=_Number,
-                           parse_float=_Number, parse_constant=_Number)
-    except json.JSONDecodeError as exc:
-        raise ParseError(f"malformed JSON: {exc.msg}", call=spec.name, fmt=3,
-                         line=exc.lineno, col=exc.colno) from None
-    except (ValueError, RecursionError) as exc:
-        raise ParseError(f"malformed JSON: {exc}", call=spec.name, fmt=3) from None
-    records: list[RawRecord] = []
-    _json_value(value, "$", "$", records)
-    return View(spec.name, 3, tuple(records), error=error, root=_json_type(value))
-
-
-def _json_value(value: Any, group: str, path: str, out: list[RawRecord]) -> None:
-    if isinstance(value, _Object):
-        items = []
-        nested = []
-        seen: set[str] = set()
-        for key, member in value:
-            if key in seen:  # as parse says it (fmt3_json.duplicate_key)
-                raise ParseError(f"malformed JSON: duplicate key {clip(key)}", fmt=3,
-                                 path=f"{path}.{key}")
-            seen.add(key)
-            kind = _json_type(member)
-            raw = str(member) if kind in ("number", "string") else None
-            if kind == "boolean":
-                raw = "true" if member else "false"
-            items.append(Item(key, raw, kind))
-            if kind in ("object", "array"):
-                nested.append((key, member))
-        out.append(RawRecord(group, path, tuple(items)))
-        for key, member in nested:
-            _json_value(member, f"{group}.{key}", f"{path}.{key}", out)
-    elif isinstance(value, list):
-        for i, member in enumerate(value):
-            _json_value(member, group + "[]", f"{path}[{i}]", out)
+    """The tokens of the JSON tokenizer, unconverted: every object as a record."""
+    json_tokens.load(text)  # the tokenizer's rules: what parse refuses, the view refuses
+    records = tuple(RawRecord(strip_indices(r.path), r.path,
+                              tuple(Item(t.key, t.raw, t.json) for t in r.tokens))
+                    for r in json_tokens.records(text))
+    return View(spec.name, 3, records, error=error, root=json_tokens.root_type(text))
 
 
 def strip_indices(path: str) -> str:

@@ -9,184 +9,18 @@ accepted for every field (conformance reports the drift), and JSON floats are re
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from datetime import tzinfo
-from decimal import Decimal
 from typing import Any
-
-import msgspec
 
 from ..errors import EmitError, ParseError, clip
 from ..model import ApiError, Price
 from ..spec import CallSpec, Form, JsonType, ListBody, OneOrListBody, RecordBody, RecordSpec
 from ..values import ValueProblem, json_reader, writer
-from . import fast
+from . import fast, json_tokens
 from .plan import MISSING, RecordPlan, build_sections, check_type, record_plan, write_value
 
 fmt = 3
-
-
-_DECODE = msgspec.json.Decoder(float_hook=Decimal).decode
-"""msgspec's JSON decoder, the tokenizer: floats as ``Decimal`` from the number's own text."""
-_SPACED_KEY = re.compile(r'"[ \t\n\r]+:')
-_SPACED_KEY_BYTES = re.compile(rb'"[ \t\n\r]+:')
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:]')
-"""A string or a structural character of JSON text that is known to be valid."""
-
-
-class Duplicate(ValueError):
-    """A JSON object names a key twice (raised inside the decoder, turned into ParseError)."""
-
-
-def unique_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object as a dict; a key twice raises, where stdlib json would keep the last."""
-    value = dict(pairs)
-    if len(value) != len(pairs):
-        raise Duplicate
-    return value
-
-
-def duplicate_key(text: str, call: str, path: str = "$", start: int = 0) -> ParseError:
-    """The ParseError for the first object (in document order) of the JSON value at
-    ``text[start:]`` that repeats a key; raises JSONDecodeError if that value is cut short."""
-    class Pairs(list[tuple[str, Any]]):
-        pass
-
-    decoder = json.JSONDecoder(object_pairs_hook=Pairs, parse_float=str, parse_int=str,
-                               parse_constant=str)
-    todo: list[tuple[str, Any]] = [(path, decoder.raw_decode(text, start)[0])]
-    while todo:
-        where, value = todo.pop()
-        members: list[tuple[str, Any]] = []
-        if isinstance(value, Pairs):
-            seen: set[str] = set()
-            for key, member in value:
-                if key in seen:
-                    return ParseError(f"malformed JSON: duplicate key {clip(key)}", call=call,
-                                      fmt=fmt, path=f"{where}.{key}")
-                seen.add(key)
-                members.append((f"{where}.{key}", member))
-        elif isinstance(value, list):
-            members = [(f"{where}[{i}]", member) for i, member in enumerate(value)]
-        todo.extend(reversed(members))
-    return ParseError("malformed JSON: duplicate key", call=call, fmt=fmt, path=path)
-
-
-_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
-
-
-def out_of_range(text: str, call: str, start: int, line: int, col: int) -> ParseError:
-    """The ParseError for the first number from ``text[start:]`` that Decimal cannot hold;
-    ``line`` and ``col`` are where ``text`` begins in the body."""
-    for m in _FLOAT.finditer(text, start):
-        try:
-            Decimal(m.group())
-        except ArithmeticError:
-            at = m.start()
-            newlines = text.count("\n", 0, at)
-            where = at - text.rfind("\n", 0, at) if newlines else col + at
-            return ParseError(f"malformed JSON: number out of range: {clip(m.group())}",
-                              call=call, fmt=fmt, line=line + newlines, col=where)
-    return ParseError("malformed JSON: number out of range", call=call, fmt=fmt, line=line,
-                      col=col)
-
-
-def load(text: str, call: str) -> Any:
-    """The decoded JSON value; any failure is a ParseError with line and column.
-
-    msgspec reads it (three to eight times faster than ``json``); whatever msgspec refuses (a
-    syntax error, ``NaN``, an integer past 64 bits that is no Python int, a lone surrogate,
-    deep nesting, a BOM) is read again by the standard library, whose errors give line and
-    column and whose extensions (``NaN``, huge integers) are kept. A key repeated within an
-    object is a ParseError either way.
-    """
-    try:
-        value = _DECODE(text)
-    except Exception:  # the reference reader below says what is wrong
-        value = _stdlib_load(text, call)
-    _refuse_duplicates(text, value, call)
-    return value
-
-
-def _stdlib_load(text: str, call: str, parse_int: Callable[[str], Any] | None = None) -> Any:
-    try:
-        return json.loads(text, parse_float=Decimal, parse_int=parse_int,
-                          object_pairs_hook=unique_object)
-    except Duplicate:
-        raise duplicate_key(text, call) from None
-    except ArithmeticError:  # decimal.InvalidOperation: an exponent past Decimal's limits
-        raise out_of_range(text, call, 0, 1, 1) from None
-    except json.JSONDecodeError as exc:
-        raise ParseError(f"malformed JSON: {exc.msg}", call=call, fmt=fmt, line=exc.lineno,
-                         col=exc.colno) from None
-    except RecursionError:
-        raise ParseError("malformed JSON: nested too deeply", call=call, fmt=fmt, line=1,
-                         col=1) from None
-    except ValueError as exc:
-        if parse_int is not None:
-            raise ParseError(f"malformed JSON: {exc}", call=call, fmt=fmt, line=1,
-                             col=1) from None
-        # An integer literal past Python's digit limit: read it as a Decimal, which the
-        # field's reader then reports as out of range, with its $.path.
-        return _stdlib_load(text, call, Decimal)
-
-
-def _members(value: Any) -> int:
-    """How many members the decoded objects of a body's top two levels hold (a lower bound
-    of the members its text spells: repeated keys and deeper objects are not counted)."""
-    if type(value) is list:
-        return sum([len(v) for v in value if type(v) is dict])
-    if type(value) is not dict:
-        return 0
-    count = len(value)
-    for v in value.values():
-        if type(v) is list:
-            count += sum([len(x) for x in v if type(x) is dict])
-    return count
-
-
-def _refuse_duplicates(text: str | bytes, value: Any, call: str) -> None:
-    """A ParseError at the second spelling of a key that an object of ``text`` repeats.
-
-    Both decoders keep the last of repeated keys silently, so repeats are counted: every
-    member's key ends in ``"`` then ``:``, and ``":`` appears elsewhere only inside a string
-    as an escaped ``\\":``. So when the body spells ``":`` exactly as often as its decoded
-    objects hold members, and no key has blanks before its colon, no key repeats (two C-level
-    scans of the body). Otherwise (deeper objects, blanks before colons, or a repeat) a scan
-    of the valid text's tokens decides, and says where.
-    """
-    if isinstance(text, bytes):
-        if text.count(b'":') == _members(value) and _SPACED_KEY_BYTES.search(text) is None:
-            return
-        text = text.decode("utf-8", "surrogateescape")
-    elif text.count('":') == _members(value) and _SPACED_KEY.search(text) is None:
-        return
-    keys: list[set[str] | None] = []
-    key: re.Match[str] | None = None
-    for token in _TOKEN.finditer(text):
-        head = token[0][0]
-        if head == '"':
-            key = token
-            continue
-        if head == ":" and key is not None:
-            seen = keys[-1]
-            name = json.loads(key[0])
-            if seen is not None:
-                if name in seen:
-                    at = key.start()
-                    line = text.count("\n", 0, at) + 1
-                    col = at - text.rfind("\n", 0, at)
-                    raise ParseError(f"malformed JSON: duplicate key {clip(name)}", call=call,
-                                     fmt=fmt, line=line, col=col)
-                seen.add(name)
-        elif head == "{":
-            keys.append(set())
-        elif head == "[":
-            keys.append(None)
-        elif head in "}]":
-            keys.pop()
-        key = None
 
 
 def _error_of(value: Any, call: str) -> ApiError | None:
@@ -207,30 +41,30 @@ def _error_of(value: Any, call: str) -> ApiError | None:
 
 
 def _typed_list(data: str | bytes, call: CallSpec, tz: tzinfo) -> list[Any] | None:
-    """A list body's records by the quickest route (see :class:`fast.JsonRecords`), or None
-    when anything is unusual: then the generic path reads the body, or says what is wrong.
-
-    The body is taken only when it spells ``":`` exactly as often as the records hold keys
-    and no key has blanks before its colon, so no key repeats and none is unknown (see
-    :func:`_refuse_duplicates`), and when every record converts on the fast path.
+    """A list body's records by the quickest route (see :class:`fast.JsonRecords` and
+    :func:`json_tokens.typed`), or None when anything is unusual: then the generic path
+    reads the body, or says what is wrong.
     """
     body = call.body
     if not isinstance(body, ListBody):
         return None
-    typed = fast.json_records(record_plan(body.record, fmt, tz), tz)
-    if typed is None:
+    conv = fast.json_records(record_plan(body.record, fmt, tz), tz)
+    if conv is None:
         return None
-    try:
-        structs = typed.decode(data)
-    except Exception:  # the generic path reads it, or reports why not
+    structs = json_tokens.typed(data, conv.decode, conv.members)
+    if structs is None:
         return None
-    if isinstance(data, bytes):
-        if data.count(b'":') != typed.members(structs) or _SPACED_KEY_BYTES.search(data):
-            return None
-    elif data.count('":') != typed.members(structs) or _SPACED_KEY.search(data):
-        return None
-    records = list(map(typed.read, structs))
+    records = list(map(conv.read, structs))
     return records if all(records) else None
+
+
+def load(text: str, call: str) -> Any:
+    """The decoded JSON value of a whole body (:func:`json_tokens.load`), the call named in
+    any ParseError."""
+    try:
+        return json_tokens.load(text)
+    except ParseError as exc:
+        raise exc.located(call=call) from None
 
 
 class JsonCodec:
@@ -242,7 +76,7 @@ class JsonCodec:
         if "error_code" not in text:
             return None
         try:
-            value = load(text, "")
+            value = json_tokens.load(text)
         except ParseError:
             return None  # not this format at all; the asked format's codec will say why
         return _error_of(value, "")
@@ -256,22 +90,19 @@ class JsonCodec:
     def decode_utf8(self, body: bytes, call: CallSpec, tz: tzinfo) -> Any:
         """``decode(body.decode())`` without the text, for a body that may be UTF-8, or
         :data:`DECLINED` when msgspec cannot read it (then the charset chain and
-        :meth:`decode` decide, as for any body).
-
-        msgspec validates the UTF-8 of every string, and outside strings JSON is ASCII, so a
-        body it reads is UTF-8 with no BOM and decodes to the text it read. Only an array or
-        an object is taken: another format's error (``ERROR = 1``, ``0,-1``) is no JSON.
+        :meth:`decode` decide, as for any body); see :func:`json_tokens.load_utf8`.
+        Only an array or an object is taken: another format's error (``ERROR = 1``,
+        ``0,-1``) is no JSON.
         """
         records = _typed_list(body, call, tz)
         if records is not None:
             return records
         try:
-            value = _DECODE(body)
-        except Exception:  # the text path gives the error, if any
+            value = json_tokens.load_utf8(body)
+        except ParseError as exc:
+            raise exc.located(call=call.name) from None
+        if value is None:
             return DECLINED
-        if type(value) is not list and type(value) is not dict:
-            return DECLINED
-        _refuse_duplicates(body, value, call.name)
         return self._reply(value, call, tz)
 
     def _reply(self, value: Any, call: CallSpec, tz: tzinfo) -> Any:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from smsc_formats import ParseError, parse
 from smsc_formats.checks.wire import expected, strip_indices, view
 from smsc_formats.spec import CALLS
 
@@ -81,9 +84,12 @@ def test_the_view_refuses_what_parse_refuses_in_xml_and_json() -> None:
          "get_stat fmt=2: line 2, column 1, $: mixed content: text 'oops' beside child "
          "elements in <list>"),
         ('[{"login": "a"},\n{"sms": "1", "sms": "2"}]', 3,
-         "get_stat fmt=3: $[1].sms: malformed JSON: duplicate key 'sms'"),
+         "get_stat fmt=3: line 2, column 14: malformed JSON: duplicate key 'sms'"),
     ]
     for text, fmt, message in cases:
         problem = view(text, call="get_stat", fmt=fmt).problem
         assert problem is not None, text
         assert str(problem) == message
+        with pytest.raises(ParseError) as parsed:
+            parse(text, call="get_stat", fmt=fmt)
+        assert str(parsed.value) == message  # the view and parse say it alike

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smsc_formats import ApiError, ParseError, Price, PriceZone, ShortLink, emit, parse
-from smsc_formats.codecs import fmt3_json
+from smsc_formats.codecs import fmt3_json, json_tokens
 from smsc_formats.spec import CALLS
 from smsc_formats.strategies import bodies
 
@@ -131,7 +131,8 @@ def test_money_keeps_the_scale_of_its_own_text(as_bytes: bool) -> None:
      "get_answers fmt=3: $.error_code: error_code is not an integer: a number"),
     (b'{"error_code": 1e9999999999}',
      "get_answers fmt=3: $.error_code: error_code is not an integer: a number"),
-    (b"[" * 100_000, "get_answers fmt=3: line 1, column 1: malformed JSON: nested too deeply"),
+    (b"[" * 100_000, "get_answers fmt=3: line 1, column 513: malformed JSON: nested too deeply "
+                     "(more than 512 levels)"),
     (b'[{"id": 1,\n"received": }]',
      "get_answers fmt=3: line 2, column 13: malformed JSON: Expecting value"),
     (b'\xef\xbb\xbf[{"id": 1}, 2]',  # a BOM is dropped, the error is the one after it
@@ -205,6 +206,6 @@ def test_msgspec_and_the_standard_library_read_mutated_bodies_alike(
         body[at:at + data.draw(st.integers(0, 4))] = piece
     with_msgspec = _outcome(bytes(body), call)
     with pytest.MonkeyPatch.context() as patch:  # the reference: json only
-        patch.setattr(fmt3_json, "_DECODE", _refuse)
+        patch.setattr(json_tokens, "_DECODE", _refuse)
         patch.setattr(fmt3_json, "_typed_list", lambda *args: None)
         assert _outcome(bytes(body), call) == with_msgspec
