@@ -43,17 +43,14 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
-from decimal import Decimal
 from typing import Any
 
 from ..api import call_spec, emit, match_error, parse
 from ..canonical import to_canonical
 from ..charset import decode, detect_format
-from ..codecs import fmt2_xml
-from ..codecs.plan import record_plan
 from ..errors import EmitError, ParseError, position
 from ..model import ApiError, Reply
-from ..spec import Form, JsonType, Kind, ListBody, OneOrListBody, Place, RecordBody, RecordSpec
+from ..spec import Form, JsonType, Kind, Place
 from ..values import MOSCOW, SHAPES, ValueProblem, describe, reader
 from .wire import Expected, RawRecord, View, expected, expected_error, expected_root, view
 from .wire import strip_indices as strip_indices
@@ -140,56 +137,26 @@ class Finding:
 # -- the date string vs timestamp check ------------------------------------------------------
 
 
-def _records(value: Any, fmt: int, spec_body: Any) -> list[tuple[str, RecordSpec, Any]]:
-    """(path, record spec, raw record) for each record of a decoded fmt=2/3 document."""
-    out: list[tuple[str, RecordSpec, Any]] = []
-    if isinstance(spec_body, ListBody):
-        items = list(value) if fmt == 2 else value
-        if isinstance(items, list):
-            out += [(f"$[{i}]", spec_body.record, r) for i, r in enumerate(items)]
-    elif isinstance(spec_body, RecordBody):
-        out.append(("$", spec_body.record, value))
-    elif isinstance(spec_body, OneOrListBody):
-        single = value.tag == spec_body.one.xml_tag if fmt == 2 else isinstance(value, dict)
-        if single:
-            out.append(("$", spec_body.one, value))
-        elif isinstance(value, list) or fmt == 2:
-            out += [(f"$[{i}]", spec_body.many, r) for i, r in enumerate(list(value))]
-    return out
+def instant_agreement(v: View, *, server_tz: tzinfo = MOSCOW) -> list[Finding]:
+    """Findings for records whose date string and timestamp name different instants.
 
-
-def _raw(record: Any, wire: str, fmt: int) -> str | None:
-    if fmt == 2:
-        child = record.find(wire)
-        return None if child is None else (child.text or "")
-    if not isinstance(record, dict) or wire not in record:
-        return None
-    item = record[wire]
-    return format(item, "f") if isinstance(item, Decimal) else str(item)
-
-
-def instant_agreement(text: str, *, call: str, fmt: int,
-                      server_tz: tzinfo = MOSCOW) -> list[Finding]:
-    """Findings for records whose date string and timestamp name different instants."""
-    spec = call_spec(call)
-    if fmt not in (2, 3):
-        return []
-    try:
-        value = fmt2_xml.load(text, call) if fmt == 2 else json.loads(text, parse_float=Decimal)
-    except (ParseError, ValueError, RecursionError):
-        return []
+    Read off the wire view's tokens (the raw texts as written), never a second parse."""
     findings = []
-    for path, record, raw in _records(value, fmt, spec.body):
-        plan = record_plan(record, fmt, server_tz)
-        for field in record.fields:
+    for record in v.records:
+        exp = _group_spec(v, record.group)
+        if exp is None or exp.spec is None or record.guessed:
+            continue
+        for field in exp.spec.fields:
             if field.kind is not Kind.INSTANT:
                 continue
-            slots = {sp.slot.form: sp for sp in plan.slots if sp.field is field
-                     and sp.slot.place is Place.CHILD}
-            if Form.DATE not in slots or Form.TIMESTAMP not in slots:
+            keys = {slot.form: key for key, (slot, f) in exp.slots.items()
+                    if f is field and slot.place is Place.CHILD}
+            if Form.DATE not in keys or Form.TIMESTAMP not in keys:
                 continue
-            date = _raw(raw, slots[Form.DATE].slot.wire, fmt)
-            stamp = _raw(raw, slots[Form.TIMESTAMP].slot.wire, fmt)
+            date_item, stamp_item = record.get(keys[Form.DATE]), record.get(keys[Form.TIMESTAMP])
+            if date_item is None or stamp_item is None:
+                continue
+            date, stamp = date_item.raw, stamp_item.raw
             if date is None or stamp is None:
                 continue
             try:
@@ -199,10 +166,10 @@ def instant_agreement(text: str, *, call: str, fmt: int,
                 continue
             if a != b:
                 findings.append(Finding(
-                    call, fmt, f"{path}.{field.name}",
-                    f"{slots[Form.DATE].slot.wire} {date!r} and "
-                    f"{slots[Form.TIMESTAMP].slot.wire} {stamp} name different instants "
-                    f"({a.isoformat()} vs {b.isoformat()})", "warning", "instant-mismatch"))
+                    v.call, v.fmt, f"{record.path}.{field.name}",
+                    f"{keys[Form.DATE]} {date!r} and {keys[Form.TIMESTAMP]} {stamp} name "
+                    f"different instants ({a.isoformat()} vs {b.isoformat()})", "warning",
+                    "instant-mismatch"))
     return findings
 
 
@@ -418,7 +385,7 @@ def check_text(text: str, *, call: str, fmt: int | None = None, server_tz: tzinf
     else:
         findings += layout_findings(v)
         findings += error_findings(v)
-    findings += instant_agreement(text, call=call, fmt=fmt, server_tz=server_tz)
+        findings += instant_agreement(v, server_tz=server_tz)
     findings += round_trip(text, reply, call=call, fmt=fmt, charset=charset,
                            server_tz=server_tz)
     return findings

@@ -203,6 +203,18 @@ def test_date_string_and_timestamp_must_agree() -> None:
     assert [f.path for f in found] == ["$[0].last_date"]
 
 
+def test_date_string_and_timestamp_must_agree_in_xml_too() -> None:
+    body = (DATA / "get_messages" / "default.xml").read_text("utf-8")
+    assert not [f for f in check_text(body, call="get_messages", fmt=2)
+                if f.kind == "instant-mismatch"]
+    later = body.replace("<last_timestamp>1795514709</last_timestamp>",
+                         "<last_timestamp>1795514769</last_timestamp>", 1)
+    found = [f for f in check_text(later, call="get_messages", fmt=2)
+             if f.kind == "instant-mismatch"]
+    assert [(f.path, f.severity) for f in found] == [("$[0].last_date", "warning")]
+    assert "'24.11.2026 13:05:09' and last_timestamp 1795514769" in found[0].message
+
+
 def test_round_trip_difference_says_where() -> None:
     compact = '[{"login": "alex", "sms": "12", "credit": "18.00", "debit": "0", ' \
               '"currency": "RUB"}]'
