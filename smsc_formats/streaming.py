@@ -52,7 +52,7 @@ from .charset import (
     undecodable,
     utf8_or_1251,
 )
-from .codecs import CODECS, fast, fmt2_xml, json_tokens, line_tokens
+from .codecs import CODECS, fmt2_xml, fmt3_json, line_tokens
 from .codecs.lines import LineCodec
 from .codecs.plan import RecordPlan, record_plan
 from .errors import ParseError, UsageError, boundary
@@ -301,7 +301,7 @@ def _xml(first: str, pieces: Iterator[str], spec: CallSpec, fmt: int,
     body = spec.body
     assert isinstance(body, ListBody)
     first = fmt2_xml.strip_declaration(first)
-    if not first.lstrip().startswith(f"<{body.xml_root}>"):
+    if not fmt2_xml.streams(first, spec):
         yield _WHOLE
         return
     yield _GO
@@ -320,25 +320,11 @@ def _chain(first: str, pieces: Iterator[str]) -> Iterator[str]:
 def _json(first: str, pieces: Iterator[str], spec: CallSpec, fmt: int,
           tz: tzinfo) -> Iterator[Any]:
     """The JSON tokenizer fed piece by piece, its elements read as ``parse`` reads them."""
-    body = spec.body
-    assert isinstance(body, ListBody)
-    codec: Any = CODECS[3]
-    plan = record_plan(body.record, 3, tz)
-    read = fast.json_reader(plan, tz)
-    if not first.lstrip(_JSON_SPACE).startswith("["):
+    if not fmt3_json.streams(first, spec):
         yield _WHOLE
         return
     yield _GO
-    tokenizer = json_tokens.JsonTokenizer()
-    for piece in _chain(first, pieces):
-        tokenizer.feed(piece)
-        for element in tokenizer.events():
-            value = element.value
-            yield read(value) or codec._record(value, plan, spec, f"$[{element.index}]")
-    tokenizer.close()
-    for element in tokenizer.events():  # pragma: no cover - an array's items end before "]"
-        value = element.value
-        yield read(value) or codec._record(value, plan, spec, f"$[{element.index}]")
+    yield from fmt3_json.pull_records(_chain(first, pieces), spec, tz)
 
 
 __all__ = ["iter_parse"]

@@ -112,6 +112,14 @@ def pull_records(pieces: Iterable[str], spec: CallSpec, tz: tzinfo) -> Iterator[
         raise exc.located(call=spec.name) from None  # a charset fault keeps its own fmt
 
 
+def streams(text: str, call: CallSpec) -> bool:
+    """Whether a list body's text begins with its list root, the layout ``iter_parse`` reads
+    record by record (anything else is read whole)."""
+    body = call.body
+    return (isinstance(body, ListBody)
+            and strip_declaration(text).lstrip().startswith(f"<{body.xml_root}>"))
+
+
 class XmlCodec:
     """Decode and encode fmt=2 bodies of any call."""
 
@@ -131,10 +139,16 @@ class XmlCodec:
         return _error_of(root, first)
 
     def decode(self, text: str, call: CallSpec, tz: tzinfo) -> Any:
-        events = xml_tokens.XmlTokenizer(xml_tokens.shape(call)).whole(text)
         try:
+            events = xml_tokens.XmlTokenizer(xml_tokens.shape(call)).whole(text)
             return self._decode(events, call, tz)
         except ParseError as exc:
+            if streams(text, call):  # the first fault in body order, as iter_parse meets it
+                try:
+                    for _ in pull_records((text,), call, tz):
+                        pass
+                except ParseError as first:
+                    raise first.located(call=call.name, fmt=fmt) from None
             raise exc.located(call=call.name, fmt=fmt) from None
 
     def _decode(self, events: Iterator[xml_tokens.XmlRoot | xml_tokens.XmlRecord],

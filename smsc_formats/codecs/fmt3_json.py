@@ -8,8 +8,9 @@ accepted for every field (conformance reports the drift), and JSON floats are re
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import tzinfo
 from typing import Any
 
@@ -67,6 +68,33 @@ def load(text: str, call: str) -> Any:
         raise exc.located(call=call) from None
 
 
+def streams(text: str, call: CallSpec) -> bool:
+    """Whether a list body's text begins as an array, the layout ``iter_parse`` reads item by
+    item (anything else is read whole)."""
+    return isinstance(call.body, ListBody) and text.lstrip(" \t\n\r").startswith("[")
+
+
+def pull_records(pieces: Iterable[str], spec: CallSpec, tz: tzinfo) -> Iterator[Any]:
+    """The records of a list body fed as text pieces, in order: the tokenizer fed piece by
+    piece plus the converters; each fault raises where it stands in the body."""
+    body = spec.body
+    assert isinstance(body, ListBody)
+    plan = record_plan(body.record, fmt, tz)
+    read = fast.json_reader(plan, tz)
+    tokenizer = json_tokens.JsonTokenizer()
+    try:
+        for piece in itertools.chain(pieces, (None,)):
+            if piece is None:
+                tokenizer.close()
+            else:
+                tokenizer.feed(piece)
+            for element in tokenizer.events():
+                value = element.value
+                yield read(value) or CODEC._record(value, plan, spec, f"$[{element.index}]")
+    except ParseError as exc:
+        raise exc.located(call=spec.name) from None
+
+
 class JsonCodec:
     """Decode and encode fmt=3 bodies of any call."""
 
@@ -82,10 +110,16 @@ class JsonCodec:
         return _error_of(value, "")
 
     def decode(self, text: str, call: CallSpec, tz: tzinfo) -> Any:
-        records = _typed_list(text, call, tz)
-        if records is not None:
-            return records
-        return self._reply(load(text, call.name), call, tz)
+        try:
+            records = _typed_list(text, call, tz)
+            if records is not None:
+                return records
+            return self._reply(load(text, call.name), call, tz)
+        except ParseError:
+            if streams(text, call):  # the first fault in body order, as iter_parse meets it
+                for _ in pull_records((text,), call, tz):
+                    pass
+            raise
 
     def decode_utf8(self, body: bytes, call: CallSpec, tz: tzinfo) -> Any:
         """``decode(body.decode())`` without the text, for a body that may be UTF-8, or
@@ -94,16 +128,16 @@ class JsonCodec:
         Only an array or an object is taken: another format's error (``ERROR = 1``,
         ``0,-1``) is no JSON.
         """
-        records = _typed_list(body, call, tz)
-        if records is not None:
-            return records
         try:
+            records = _typed_list(body, call, tz)
+            if records is not None:
+                return records
             value = json_tokens.load_utf8(body)
-        except ParseError as exc:
-            raise exc.located(call=call.name) from None
-        if value is None:
-            return DECLINED
-        return self._reply(value, call, tz)
+            if value is None:
+                return DECLINED
+            return self._reply(value, call, tz)
+        except ParseError:
+            return DECLINED  # decode says which fault comes first
 
     def _reply(self, value: Any, call: CallSpec, tz: tzinfo) -> Any:
         error = _error_of(value, call.name)

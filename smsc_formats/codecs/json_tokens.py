@@ -71,6 +71,37 @@ def malformed(msg: str, text: str, offset: int, line: int = 1, col: int = 1) -> 
 # -- faults in text that is valid up to them ------------------------------------------------
 
 
+_MAYBE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_MAYBE_SURROGATE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile(
+    r"(?<!\\)(?:\\\\)*(\\u[dD][89abAB][0-9a-fA-F]{2})(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<!\\)(?:\\\\)*(?<!\\u[dD][89abAB][0-9a-fA-F]{2})(\\u[dD][c-fC-F][0-9a-fA-F]{2})")
+"""An escaped UTF-16 surrogate that is not half of a pair (its backslash not itself escaped).
+
+The standard library and msgspec both let one through into a ``str``, which no charset can
+encode: ``emit`` could not write back what ``parse`` accepted."""
+
+
+def refuse_lone_surrogates(text: str | bytes, start: int = 0, stop: int | None = None,
+                           line: int = 1, col: int = 1) -> None:
+    """A ParseError at the first lone surrogate escape of ``text[start:stop]``, if any.
+
+    One C-level search for ``\\uD8``-``\\uDF`` in the common case; only a hit looks closer."""
+    end = len(text) if stop is None else stop
+    if isinstance(text, bytes):
+        if _MAYBE_SURROGATE_BYTES.search(text, start, end) is None:
+            return
+        text = text.decode("utf-8", "surrogatepass")  # positions: see load_utf8's docstring
+        end = len(text) if stop is None else end
+    elif _MAYBE_SURROGATE.search(text, start, end) is None:
+        return
+    for match in _LONE_SURROGATE.finditer(text, start, end):
+        escape = match.group(1) or match.group(2)
+        at = match.start(1) if match.group(1) else match.start(2)
+        raise malformed(f"lone surrogate {escape!s} (half of a UTF-16 pair)", text, at, line,
+                        col)
+
+
 def first_duplicate(text: str, start: int = 0, stop: int | None = None) -> tuple[str, int] | None:
     """The first key (in document order) of ``text[start:stop]`` that its object already
     holds, and its offset; None if no key repeats. The text must be valid up to there."""
@@ -259,6 +290,7 @@ def load(text: str) -> Any:
             raise malformed(f"duplicate key {clip(found[0])}", text, found[1])
         raise _too_deep(text, deep, 1, 1)
     refuse_duplicates(text, value)
+    refuse_lone_surrogates(text)
     return value
 
 
@@ -272,7 +304,10 @@ def typed(text: str | bytes, decode: Callable[[str | bytes], list[Any]],
         structs = decode(text)
     except Exception:  # load decides
         return None
-    return structs if unrepeated(text, spelled(structs)) else None
+    if not unrepeated(text, spelled(structs)):
+        return None
+    refuse_lone_surrogates(text)
+    return structs
 
 
 def load_utf8(body: bytes) -> Any:
@@ -290,6 +325,7 @@ def load_utf8(body: bytes) -> Any:
         return None
     if not unrepeated(body, members(value)):
         refuse_duplicates(body.decode("utf-8", "surrogatepass"), value)
+    refuse_lone_surrogates(body)
     return value
 
 
@@ -453,6 +489,7 @@ class JsonTokenizer:
                     raise self._error(f"duplicate key {clip(found[0])}", found[1])
             if deep is not None:
                 raise _too_deep(text, deep, self._line, self._col)
+        refuse_lone_surrogates(text, pos, end, self._line, self._col)
         self._out.append(Element(self._index, value))
         self._index += 1
 
