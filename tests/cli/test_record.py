@@ -363,3 +363,29 @@ def test_ctrl_c_in_a_wait_exits_130_with_the_cursor_shown_and_the_corpus_whole(
     assert load_corpus(out) == old
     assert not [p for p in out.rglob(".*") if p.is_dir()]
     _no_secret(text)
+
+
+# -- exit codes the README's table promises (found by an attacker) -------------------------
+
+
+def test_a_negative_max_wait_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, stderr = _run(["record", "--base-url", "http://127.0.0.1:9", "--out",
+                            str(tmp_path / "c"), "--max-wait", "-5"], _env(tmp_path))
+    assert code == 2
+    assert "--max-wait" in stderr
+    assert not list(tmp_path.rglob("meta.json"))
+
+
+def test_a_ledger_path_that_is_a_folder_exits_2_with_the_ledger_message(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "ledger-dir"
+    folder.mkdir()
+    code, _, stderr = _run(["record", "--base-url", "http://127.0.0.1:9", "--out",
+                            str(tmp_path / "c"), "--call", "get_price", "--fmt", "0"],
+                           _env(tmp_path, SMSC_FORMATS_LEDGER=str(folder)))
+    assert code == 2, stderr
+    assert len(stderr.strip().splitlines()) == 1
+    assert f"ledger {folder}" in stderr
+    assert "directory" in stderr
+    assert folder.is_dir()
+    assert not list(folder.iterdir())
