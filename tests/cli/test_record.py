@@ -389,3 +389,39 @@ def test_a_ledger_path_that_is_a_folder_exits_2_with_the_ledger_message(
     assert "directory" in stderr
     assert folder.is_dir()
     assert not list(folder.iterdir())
+
+
+# -- credentials found by an attacker -----------------------------------------------------
+
+
+def test_a_short_credential_leaves_the_usage_message_readable(tmp_path: Path) -> None:
+    code, _, stderr = _run(["record", "--base-url", "http://127.0.0.1:9", "--out",
+                            str(tmp_path / "c"), "--param", "nope"],
+                           _env(tmp_path, SMSC_LOGIN="a", SMSC_PSW="b"))
+    assert code == 2
+    assert "--param nope=...: expected CALL:NAME=VALUE with CALL one of get_messages," in stderr
+    assert "redacted" not in stderr
+
+
+def test_a_password_in_the_header_is_stored_nowhere_and_check_accepts_the_corpus(
+        tmp_path: Path) -> None:
+    from tests.edge.test_recorder import EYE_LOGIN, EYE_PSW, _Hostile
+
+    _Hostile.header, _Hostile.split = f"; x={EYE_PSW}", False
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    out = tmp_path / "corpus"
+    env = _env(tmp_path, SMSC_LOGIN=EYE_LOGIN, SMSC_PSW=EYE_PSW)
+    try:
+        code, _, stderr = _run(["record", "--base-url",
+                                f"http://127.0.0.1:{server.server_address[1]}", "--out",
+                                str(out), "--as-of", AS_OF, "--call", "get_stat", "--fmt", "0",
+                                "--fmt", "2", "--fmt", "3"], env)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 0, stderr
+    assert _run(["check", str(out)], env)[0] == 0
+    code, stdout, _ = _run(["scan-secrets", str(out)], env)
+    assert (code, stdout) == (0, "")
