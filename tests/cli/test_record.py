@@ -425,3 +425,19 @@ def test_a_password_in_the_header_is_stored_nowhere_and_check_accepts_the_corpus
     assert _run(["check", str(out)], env)[0] == 0
     code, stdout, _ = _run(["scan-secrets", str(out)], env)
     assert (code, stdout) == (0, "")
+
+
+def test_a_short_credential_is_refused_in_a_param_only_as_the_whole_value(
+        tmp_path: Path) -> None:
+    env = _env(tmp_path, SMSC_LOGIN="ab", SMSC_PSW="7")
+    code, _, stderr = _run(["record", "--base-url", "http://127.0.0.1:9", "--out",
+                            str(tmp_path / "c"), "--param", "get_short_link:id=7"], env)
+    assert code == 2
+    assert "get_short_link:id=...: the value holds a credential" in stderr
+    # 1457 holds the password's digit inside a longer value: not the credential, so the run
+    # goes on to the (unreachable) server.
+    code, _, stderr = _run(["record", "--base-url", "http://127.0.0.1:9", "--out",
+                            str(tmp_path / "c"), "--param", "get_short_link:id=1457",
+                            "--call", "get_short_link", "--fmt", "0"], env)
+    assert code == 3, stderr
+    assert "credential" not in stderr
