@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import json
 import urllib.parse
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from smsc_formats.api import parse
 from smsc_formats.edge.secrets import env_secrets, forms, redact, redact_message, scan, scan_bytes
@@ -263,3 +266,40 @@ def test_a_short_credential_in_a_body_is_masked_only_as_a_whole_value() -> None:
     body = b'[{\n"login": "ab",\n"sms": "3",\n"currency": "abc"\n}]'
     assert redact(body, {"login": "ab"}) == \
         b'[{\n"login": "redacted-login",\n"sms": "3",\n"currency": "abc"\n}]'
+
+
+# -- property: any misread or interleaved spelling of any value is gone after redaction ------
+
+_VALUE_CHARS = st.sampled_from("abcXYZ019-_.@/+&" + "АБВабвжЁё" + "é")
+_INVISIBLES = st.sampled_from("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+
+
+def _spelled(value: str, how: str, inserts: list[tuple[int, str]]) -> str:
+    """``value`` with invisible characters inserted, then spelled as ``how`` says (by hand)."""
+    chars = list(value)
+    for pos, char in sorted(inserts, reverse=True):
+        chars.insert(1 + pos % (len(value) - 1), char)  # between two characters of the value
+    text = "".join(chars)
+    raw = text.encode("utf-8")
+    return {
+        "plain": text,
+        "utf8-as-cp1251": raw.decode("windows-1251", "replace"),
+        "utf8-as-latin1": raw.decode("latin-1"),
+        "utf8-bytes-escaped": "".join(f"\\u{b:04x}" for b in raw),
+        "json-ascii": json.dumps(text)[1:-1],
+    }[how]
+
+
+@given(value=st.text(_VALUE_CHARS, min_size=4, max_size=12),
+       how=st.sampled_from(["plain", "utf8-as-cp1251", "utf8-as-latin1", "utf8-bytes-escaped",
+                            "json-ascii"]),
+       inserts=st.lists(st.tuples(st.integers(1, 20), _INVISIBLES), max_size=3))
+def test_any_value_in_any_misread_or_interleaved_spelling_is_redacted_and_found(
+        value: str, how: str, inserts: list[tuple[int, str]]) -> None:
+    spelled = _spelled(value, how, inserts)
+    if "\ufffd" in spelled:
+        return  # windows-1251 has no character for byte 0x98: that spelling cannot occur
+    line = f"<< {spelled} >>"
+    assert redact(line, {"psw": value}) == "<< redacted-psw >>"
+    assert redact_message(line, {"psw": value}) == "<< redacted-psw >>"
+    assert [hit[1] for hit in scan_bytes(f"x\n{line}\n".encode(), {"psw": value})] == ["psw"]
