@@ -111,5 +111,6 @@ def limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
         help="Whether the formats of one request count as identical requests for the "
              "rate limits.")(command)
     return click.option(
-        "--max-wait", type=float, default=None,
-        help="Give up (exit 3) rather than wait longer than this many seconds.")(command)
+        "--max-wait", type=click.FloatRange(min=0), default=None,
+        help="Give up (exit 3) rather than wait longer than this many seconds (0 or more; "
+             "a negative value is a usage error).")(command)

@@ -29,7 +29,8 @@ from ..checks.conformance import Finding
 from ..checks.drift import compare
 from ..edge.ledger import Ledger, LedgerError, LedgerUnreadable, Limiter
 from ..edge.recorder import PlanError, RecordError, rerecord_all
-from ..edge.secrets import named_secrets, redact
+from ..edge.secrets import named_secrets
+from ..edge.secrets import redact_message as redact
 from ..edge.store import Case, StoreError, load_corpus, write_case
 from ..errors import ParseError
 from .common import fail, interrupted, interruptible, limit_options

@@ -202,7 +202,8 @@ def record_command(base_url: str, out: str, calls: tuple[str, ...], fmts: tuple[
     from ..edge.http import FetchError, check_base_url
     from ..edge.ledger import Ledger, LedgerError, LedgerUnreadable, Limiter
     from ..edge.recorder import PlanError, RecordError, parse_overrides, record, source_of
-    from ..edge.secrets import named_secrets, redact
+    from ..edge.secrets import named_secrets
+    from ..edge.secrets import redact_message as redact
 
     credentials = credentials_from_env(os.environ)
     secrets = named_secrets(credentials)

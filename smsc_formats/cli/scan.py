@@ -18,8 +18,12 @@ def scan_command(paths: tuple[str, ...]) -> None:
     Every spelling counts, even mixed within one value: plain (any case); JSON \\uXXXX
     (either case) and PHP's \\/; XML decimal and hex character references and HTML
     entities; single and double URL encoding; base64; the md5 and sha1 hex of the value
-    (SMSC accepts md5(psw) as psw); in UTF-8, windows-1251 or koi8-r. Prints file:line and
-    which credential in which form for each hit, never the value. Exit 0 when clean, 1 when
+    (SMSC accepts md5(psw) as psw); in UTF-8, windows-1251 or koi8-r; mojibake (UTF-8 read
+    as windows-1251 or latin-1, as in a header) and \\u00XX escapes of the UTF-8 bytes;
+    with soft hyphens or zero-width characters inside; and in XML split by comments or over
+    CDATA sections (seen once parsed). meta.json is scanned like every other file. A
+    credential under 4 characters counts only as a whole value. Prints file:line and which
+    credential in which form for each hit, never the value. Exit 0 when clean, 1 when
     something was found, 2 when none of the variables is set.
     """
     from ..edge.secrets import ENV_VARS, env_secrets, scan

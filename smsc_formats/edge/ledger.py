@@ -239,6 +239,8 @@ class Ledger:
             raw = self.path.read_bytes()
         except FileNotFoundError:
             return {"version": LEDGER_VERSION, "servers": {}}
+        except IsADirectoryError:
+            raise LedgerUnreadable(self.path, "a directory, not a ledger file") from None
         except OSError as exc:
             raise LedgerError(f"{self.path}: {exc.strerror or exc}") from None
         try:

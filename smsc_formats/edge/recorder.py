@@ -41,6 +41,7 @@ Modes, for cases selected by ``calls`` and ``fmts``:
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import math
 import urllib.parse
@@ -60,8 +61,17 @@ from ..spec import CALLS, FORMATS, RateLimit
 from ..values import MOSCOW
 from .http import FetchError, Response, check_base_url, fetch, host_of
 from .ledger import Entry, Limiter, LimitWaitTooLong, account_id, params_key, server_id, wait_time
-from .secrets import PLACEHOLDERS, named_secrets, redact
-from .store import BODY_FILES, Case, FormatMeta, StoreError, load_case, make_case, write_case
+from .secrets import PLACEHOLDERS, named_secrets, redact, redact_message, xml_hits
+from .store import (
+    BODY_FILES,
+    Case,
+    FormatMeta,
+    StoreError,
+    header_problem,
+    load_case,
+    make_case,
+    write_case,
+)
 
 MODES = ("once", "new", "all")
 SOURCES = ("live", "simulator")
@@ -230,7 +240,7 @@ def _load_old(path: Path, progress: Progress, secrets: Mapping[str, str]) -> Cas
     try:
         return load_case(path)
     except StoreError as exc:
-        progress(Event("note", redact(f"{exc}; recording the case afresh", secrets)))
+        progress(Event("note", redact_message(f"{exc}; recording the case afresh", secrets)))
         return None
 
 
@@ -364,6 +374,23 @@ def _error_of(call: str, fmt: int, charset: str, response: Response) -> ApiError
     return reply if isinstance(reply, ApiError) else None
 
 
+def safe_header(value: str, secrets: Mapping[str, str]) -> tuple[str, int]:
+    """A response header as it may be stored: decoded as the server sent it, credentials
+    replaced, and the ``;`` parameters that are still not printable ASCII left out; with the
+    number left out.
+
+    http.client hands a header over as latin-1; a server that sent UTF-8 (a password with
+    Cyrillic letters) is read back as UTF-8 first, so the password is seen in its own
+    spelling. What is stored always passes :func:`~smsc_formats.edge.store.header_problem`.
+    """
+    text = value
+    with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+        text = value.encode("latin-1").decode("utf-8")
+    parts = redact(text, secrets).split(";")
+    kept = [p for p in parts if header_problem(p) is None]
+    return ";".join(kept).strip(), len(parts) - len(kept)
+
+
 def _redact_json(value: Any, secrets: Mapping[str, str]) -> Any:
     if isinstance(value, str):
         return redact(value, secrets)
@@ -463,10 +490,10 @@ class _Run:
         return out
 
     def tell(self, kind: str, message: str = "", **kw: Any) -> None:
-        self.progress(Event(kind, redact(message, self.secrets), **kw))
+        self.progress(Event(kind, redact_message(message, self.secrets), **kw))
 
     def fail(self, message: str) -> RecordError:
-        return RecordError(redact(message, self.secrets))
+        return RecordError(redact_message(message, self.secrets))
 
     def request(self, plan: CasePlan, fmt: int) -> tuple[bytes, FormatMeta]:
         req = build_request(plan.call, fmt=fmt, charset=plan.charset, **plan.params)
@@ -514,10 +541,18 @@ class _Run:
                       f"{error.code}; stored as its answer", call=plan.call, case=plan.name,
                       fmt=fmt)
         body = _redact_body(plan.call, fmt, plan.charset, response.body, self.secrets)
+        if fmt == 2 and xml_hits(body, self.secrets):
+            raise self.fail(f"{plan.call}/{plan.name} fmt 2: a credential shows only once the "
+                            "XML is parsed (split by a comment or over CDATA sections), so it "
+                            "cannot be masked in place; nothing stored for this case")
         body = self.masked(plan, fmt, body)
+        content_type, dropped = safe_header(response.content_type, self.secrets)
+        if dropped:
+            self.tell("note", f"{plan.call}/{plan.name} fmt {fmt}: the Content-Type header "
+                      f"had {dropped} parameter(s) that are not printable ASCII; stored "
+                      "without them", call=plan.call, case=plan.name, fmt=fmt)
         meta = FormatMeta(BODY_FILES[fmt], http_status=response.status,
-                          content_type=redact(response.content_type, self.secrets),
-                          charset=plan.charset)
+                          content_type=content_type, charset=plan.charset)
         return body, meta
 
     def masked(self, plan: CasePlan, fmt: int, body: bytes) -> bytes:
@@ -549,6 +584,8 @@ class _Run:
             except OSError as exc:
                 raise self.fail(f"{out_dir}: cannot write {plan.call}/{plan.name}: "
                                 f"{exc.strerror or exc}") from None
+            except StoreError as exc:
+                raise self.fail(f"{plan.call}/{plan.name}: not stored: {exc}") from None
             self.tell("stored", f"{plan.call}/{plan.name}: stored ({verdict})", call=plan.call,
                       case=plan.name)
         return case

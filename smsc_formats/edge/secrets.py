@@ -15,7 +15,25 @@ within one value (a server escapes only some characters):
 * XML and HTML character references, decimal ``&#38;`` and hex ``&#x26;`` (leading zeros
   allowed), and HTML named entities (``&amp;``, ``&apos;``);
 * single and double URL encoding (``%26``, ``%2526``) of the UTF-8, windows-1251 and koi8-r
-  bytes, and ``+`` for a space.
+  bytes, and ``+`` for a space;
+* mojibake: the bytes of one charset read as another (UTF-8 read as windows-1251, latin-1
+  as an HTTP header is, or koi8-r), plain or JSON-escaped, and JSON ``\u00XX`` escapes of
+  the UTF-8 bytes one by one;
+* with invisible characters inside: a soft hyphen (U+00AD), a zero-width space, non-joiner
+  or joiner (U+200B-U+200D), a word joiner (U+2060) or a BOM (U+FEFF), in any spelling.
+
+In an XML body a value can also be split so that no spelling above sees it
+(``eye<!-- -->slogin``, ``<![CDATA[Se]]><![CDATA[cret]]>``): :func:`xml_hits` parses the
+body with the XML codec's settings (comments dropped, CDATA resolved) and matches each text
+and attribute, and :func:`scan_bytes` uses it too.
+
+Where a match counts: in a body or a file (:func:`redact`, :func:`scan_bytes`) a credential
+of :data:`MIN_SUBSTRING` characters or more is matched anywhere, even inside a longer word;
+a shorter one only where it stands as a whole value (token boundaries). In a message, a log
+line or an error (:func:`redact_message`) every credential is matched as a whole value only,
+so masking never rewrites other words (``--param`` stays ``--param`` with login ``a``) and
+so never reveals which letters a short credential is made of. Base64 fragments of a value
+inside a longer base64 text (:data:`MIN_FRAGMENT` characters or more) match everywhere.
 
 Besides, the hex md5 and sha1 digests of a value (SMSC accepts ``md5(psw)`` as ``psw``) match
 in either case, and base64 spellings match exactly, including the three alignments a value can
@@ -25,6 +43,7 @@ have inside a longer base64 text.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html
 import html.entities
@@ -34,7 +53,9 @@ import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from lxml import etree
 
 from ..request import Credentials
 from .store import LOGIN_PLACEHOLDER
@@ -51,6 +72,23 @@ CHARSETS = ("utf-8", "windows-1251", "koi8-r")
 
 MIN_FRAGMENT = 8
 """Shortest base64 fragment (for values at an offset in a longer base64 text) worth matching."""
+
+MIN_SUBSTRING = 4
+"""Shortest credential matched inside a longer word of a body; shorter ones match only as a
+whole value, and in messages every credential matches only as a whole value."""
+
+INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+"""Characters a server can slip inside a value without changing how it looks: soft hyphen,
+zero-width space, non-joiner and joiner, word joiner, BOM."""
+
+MOJIBAKE = ("latin-1", "windows-1252", "windows-1251", "koi8-r")
+"""The charsets a value's bytes may be misread in (an HTTP header is read as latin-1)."""
+
+_WORD = r"[^\W]"
+_BEFORE = r"(?:(?<!" + _WORD + r")|(?<=%[0-9a-fA-F]{2})|(?<=\\u[0-9a-fA-F]{4}))"
+_AFTER = r"(?:(?!" + _WORD + r")|(?=%[0-9a-fA-F]{2})|(?=\\u[0-9a-fA-F]{4}))"
+"""Token boundaries: no letter, digit or underscore right before or after the match, except
+the hex digits of a ``%XX`` or ``\\uXXXX`` escape next to it."""
 
 T = TypeVar("T", str, bytes)
 
@@ -147,6 +185,25 @@ def _char_spellings(char: str) -> list[str]:
             continue
         once = "".join(f"%{b:02x}" for b in raw)
         out += [once, once.replace("%", "%25")]
+        if code > 0x7F:
+            out += _mojibake(raw, charset)
+    if code > 0x7F:
+        out.append("".join(f"\\u{b:04x}" for b in char.encode("utf-8")))
+    return out
+
+
+def _mojibake(raw: bytes, charset: str) -> list[str]:
+    """The bytes ``raw`` of one character in ``charset`` misread in another charset: as
+    they stand, JSON-escaped and as XML character references."""
+    out: list[str] = []
+    for misread in MOJIBAKE:
+        if misread == charset:
+            continue
+        try:
+            text = raw.decode(misread)
+        except UnicodeDecodeError:
+            continue
+        out += [text, json.dumps(text)[1:-1], "".join(f"&#{ord(c)};" for c in text)]
     return out
 
 
@@ -162,9 +219,13 @@ def _char_regex(char: str) -> str:
     return "(?:" + "|".join(unique) + ")"
 
 
+_INVISIBLE_REGEX = "(?:" + "|".join(_char_regex(c) for c in INVISIBLE) + ")*"
+
+
 def escaped_regex(value: str) -> str:
-    """A regex (case-insensitive) of ``value`` with each character in any of its spellings."""
-    return "".join(_char_regex(c) for c in value)
+    """A regex (case-insensitive) of ``value`` with each character in any of its spellings,
+    and invisible characters (:data:`INVISIBLE`) allowed between them."""
+    return _INVISIBLE_REGEX.join(_char_regex(c) for c in value)
 
 
 def digests(value: str) -> dict[str, str]:
@@ -180,12 +241,23 @@ def digests(value: str) -> dict[str, str]:
     return out
 
 
-def _text_pattern(value: str) -> re.Pattern[str]:
-    """Every text spelling of ``value`` (escapes, hashes, whole-value forms), case-insensitive."""
+def _text_pattern(value: str, whole: bool | None = None) -> re.Pattern[str]:
+    """Every text spelling of ``value`` (escapes, hashes, whole-value forms), case-insensitive.
+
+    ``whole`` matches at token boundaries only; by default (None) only a value shorter than
+    :data:`MIN_SUBSTRING` does.
+    """
+    return _compiled_text(value, len(value) < MIN_SUBSTRING if whole is None else whole)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled_text(value: str, whole: bool) -> re.Pattern[str]:
     spelled = [s for s, f in forms(value).items() if f != "base64"]
-    parts = [re.escape(s) for s in sorted(set(spelled) | set(digests(value)),
+    whole_b64 = [s for s, f in forms(value).items() if f == "base64" and len(s) < MIN_FRAGMENT]
+    parts = [re.escape(s) for s in sorted(set(spelled) | set(digests(value)) | set(whole_b64),
                                           key=len, reverse=True)]
-    return re.compile("(?i:" + escaped_regex(value) + "|" + "|".join(parts) + ")")
+    body = "(?i:" + escaped_regex(value) + "|" + "|".join(parts) + ")"
+    return re.compile(_BEFORE + body + _AFTER if whole else body)
 
 
 def _form_of(matched: str, value: str) -> str:
@@ -196,6 +268,10 @@ def _form_of(matched: str, value: str) -> str:
     found = digests(value).get(low)
     if found:
         return found
+    if any(c in INVISIBLE for c in matched):
+        return "invisible-chars"
+    if any(ord(c) > 0x7F and c not in plain for c in low):
+        return "mojibake"
     if "%25" in low and "%25" not in plain:
         return "double-url-encoded"
     if "\\" in low and "\\" not in plain:
@@ -217,24 +293,43 @@ def _pattern(spellings: Iterable[str], text: bool) -> re.Pattern[str]:
     return re.compile("|".join(parts))
 
 
-def _rules(secrets: Mapping[str, str]) -> list[tuple[re.Pattern[str], str]]:
+def _b64_pattern(value: str) -> re.Pattern[str] | None:
+    """The base64 spellings of ``value`` long enough to match inside a longer text (None if
+    there are none)."""
+    b64 = [s for s, f in forms(value).items() if f == "base64" and len(s) >= MIN_FRAGMENT]
+    return _pattern(b64, text=False) if b64 else None
+
+
+def _rules(secrets: Mapping[str, str],
+           whole: bool | None = None) -> list[tuple[re.Pattern[str], str]]:
     """Per secret (longest value first), the patterns of its forms and its placeholder."""
     rules: list[tuple[re.Pattern[str], str]] = []
     for name, value in sorted(secrets.items(), key=lambda kv: -len(kv[1])):
         if not value:
             continue
-        spelled = forms(value)
         token = PLACEHOLDERS.get(name, "redacted")
-        b64 = [s for s, f in spelled.items() if f == "base64"]
-        rules.append((_text_pattern(value), token))
-        rules.append((_pattern(b64, text=False), token))
+        rules.append((_text_pattern(value, whole), token))
+        b64 = _b64_pattern(value)
+        if b64 is not None:
+            rules.append((b64, token))
     return rules
+
+
+def redact_message(text: str, secrets: Mapping[str, str]) -> str:
+    """A message, log line or error with every spelling of every secret replaced, where the
+    spelling stands as a whole value (token boundaries): other words are never touched."""
+    out = text
+    for pattern, token in _rules(secrets, whole=True):
+        out = pattern.sub(token, out)
+    return out
 
 
 def redact(data: T, secrets: Mapping[str, str]) -> T:
     """``data`` with every spelling of every secret replaced by its placeholder.
 
-    ``secrets`` maps a credential name (``login``, ``psw``, ``apikey``) to its value. Bytes
+    ``secrets`` maps a credential name (``login``, ``psw``, ``apikey``) to its value. A value
+    of :data:`MIN_SUBSTRING` characters or more is replaced even inside a longer word, a
+    shorter one only as a whole value; for messages use :func:`redact_message`. Bytes
     are searched in each charset of :data:`CHARSETS` and keep their own encoding: only the
     secret's bytes change, so a body keeps its layout and stays parseable.
     """
@@ -279,7 +374,7 @@ def redact_text(text: str, credentials: Credentials | None) -> str:
     """A message or log line with the credentials' every spelling replaced."""
     if credentials is None:
         return text
-    return redact(text, named_secrets(credentials))
+    return redact_message(text, named_secrets(credentials))
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,18 +401,73 @@ def _files(paths: Iterable[Path]) -> Iterable[Path]:
 def scan_bytes(data: bytes, secrets: Mapping[str, str]) -> list[tuple[int, str, str]]:
     """``(line, name, form)`` of every spelling of every secret in ``data``."""
     found: set[tuple[int, str, str]] = set()
-    texts = {data.decode(c, "replace") for c in CHARSETS} | {data.decode("latin-1")}
+    # The charsets in turn: a line's hits come from the first reading that shows any, so
+    # one occurrence is not reported again as the mojibake another reading makes of it.
+    texts = [data.decode(c, "replace") for c in CHARSETS] + [data.decode("latin-1")]
     for name, value in secrets.items():
         if not value:
             continue
-        b64 = _pattern([s for s, f in forms(value).items() if f == "base64"], text=False)
+        b64 = _b64_pattern(value)
         text_pattern = _text_pattern(value)
+        lines: set[int] = set()
         for text in texts:
+            here: set[tuple[int, str, str]] = set()
             for match in text_pattern.finditer(text):
-                found.add((text.count("\n", 0, match.start()) + 1, name,
-                           _form_of(match.group(), value)))
-            for match in b64.finditer(text):
-                found.add((text.count("\n", 0, match.start()) + 1, name, "base64"))
+                here.add((text.count("\n", 0, match.start()) + 1, name,
+                          _form_of(match.group(), value)))
+            for match in b64.finditer(text) if b64 is not None else ():
+                here.add((text.count("\n", 0, match.start()) + 1, name, "base64"))
+            found |= {hit for hit in here if hit[0] not in lines}
+            lines |= {hit[0] for hit in here}
+    seen = {(line, name) for line, name, _ in found}
+    for line, name in xml_hits(data, secrets):
+        if (line, name) not in seen:
+            found.add((line, name, "xml-split"))
+    return sorted(found)
+
+
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                              dtd_validation=False, huge_tree=False, remove_comments=True,
+                              remove_pis=True)
+"""The XML codec's security settings: no entities, network or DTD; comments dropped (so the
+text around a comment joins up) and CDATA sections resolved into the text."""
+
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
+
+
+def _xml_root(data: bytes) -> Any:
+    """The parsed XML document of ``data``, or None when it is not XML."""
+    if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return None
+    try:
+        return etree.fromstring(data, _XML_PARSER)
+    except (etree.LxmlError, ValueError):
+        pass
+    for charset in CHARSETS:
+        try:
+            text = _XML_DECLARATION.sub("", data.decode(charset), count=1)
+            return etree.fromstring(text, _XML_PARSER)
+        except (UnicodeDecodeError, etree.LxmlError, ValueError):
+            continue
+    return None
+
+
+def xml_hits(data: bytes, secrets: Mapping[str, str]) -> list[tuple[int, str]]:
+    """``(line, name)`` of every secret seen in an XML document's texts and attribute values
+    once parsed (comments dropped, CDATA resolved, references decoded); empty when ``data``
+    is not XML. This finds values split so that no spelling in the raw bytes matches."""
+    root = _xml_root(data)
+    if root is None:
+        return []
+    patterns = [(name, _text_pattern(value), _b64_pattern(value))
+                for name, value in secrets.items() if value]
+    found: set[tuple[int, str]] = set()
+    for element in root.iter():
+        texts = [t for t in (element.text, element.tail, *element.attrib.values()) if t]
+        for name, text_pattern, b64 in patterns:
+            if any(text_pattern.search(t) or (b64 is not None and b64.search(t))
+                   for t in texts):
+                found.add((element.sourceline or 1, name))
     return sorted(found)
 
 
@@ -326,7 +476,8 @@ def scan(paths: Iterable[Path], secrets: Mapping[str, str]) -> list[Hit]:
 
     Directories are walked recursively. A hit names the file, the line, the credential
     (``login``, ``psw`` or ``apikey``) and the form (plain, url-encoded, double-url-encoded,
-    base64, json-escaped, xml-escaped, md5, sha1), never the value.
+    base64, json-escaped, xml-escaped, md5, sha1, mojibake, invisible-chars, or xml-split
+    for a value seen only once the XML is parsed), never the value.
     """
     hits: list[Hit] = []
     for path in _files(paths):

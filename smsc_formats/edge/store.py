@@ -132,17 +132,46 @@ def _text(data: Mapping[str, Any], key: str, where: Path, default: str | None = 
     return value
 
 
+def header_problem(value: str) -> str | None:
+    """What makes ``value`` unfit for a response header that ``serve`` sends (None if it is
+    fit): a line break (which would add headers of its own) or a character that is not
+    printable ASCII. The recorder checks with it before storing, so it never writes a
+    ``meta.json`` that :func:`load_case` refuses."""
+    if "\r" in value or "\n" in value:
+        return "holds a line break (CR or LF), which would add response headers"
+    if not all(" " <= c <= "~" or c == "\t" for c in value):
+        return "must be printable ASCII"
+    return None
+
+
 def _header(data: Mapping[str, Any], key: str, where: Path, fmt: str, default: str) -> str:
     """A string that ``serve`` sends in a response header (``Content-Type``): printable ASCII
     only, so a CR or LF in ``meta.json`` can never add headers of its own."""
     value = _text(data, key, where, default)
-    if "\r" in value or "\n" in value:
-        raise StoreError(f"{where}: format {fmt}: {key!r} holds a line break (CR or LF), "
-                         f"which would add response headers")
-    if not all(" " <= c <= "~" or c == "\t" for c in value):
-        raise StoreError(f"{where}: format {fmt}: {key!r} must be printable ASCII, got "
-                         f"{clip(value)}")
+    problem = header_problem(value)
+    if problem is not None and problem.startswith("holds"):
+        raise StoreError(f"{where}: format {fmt}: {key!r} {problem}")
+    if problem is not None:
+        raise StoreError(f"{where}: format {fmt}: {key!r} {problem}, got {clip(value)}")
     return value
+
+
+def check_case(case: Case) -> None:
+    """Refuse (:class:`StoreError`) a case whose ``meta.json`` :func:`load_case` would refuse:
+    a header value unfit to send, an unknown call or format, a bad HTTP status. Nothing is
+    named but the key, never the value (it may hold what a hostile server echoed)."""
+    where = Path(case.call) / case.name / META_FILE
+    if case.call not in CALLS:
+        raise StoreError(f"{where}: unknown call")
+    for fmt, meta in case.formats.items():
+        if fmt not in FORMATS or fmt not in case.bodies:
+            raise StoreError(f"{where}: format {fmt} has no body")
+        if not 100 <= meta.http_status <= 599:
+            raise StoreError(f"{where}: format {fmt}: 'http_status' must be an HTTP status")
+        for key, value in (("content_type", meta.content_type), ("charset", meta.charset)):
+            problem = header_problem(value)
+            if problem is not None:
+                raise StoreError(f"{where}: format {fmt}: {key!r} {problem}")
 
 
 def load_case(path: Path) -> Case:
@@ -281,10 +310,12 @@ def remove_stale_temps(call_dir: Path, name: str, now: float | None = None) -> l
 def write_case(root: Path, case: Case) -> Path:
     """Write a case atomically under ``root``; returns its folder.
 
+    A case whose ``meta.json`` could not be loaded back is refused first (:func:`check_case`).
     Every file goes into a hidden temporary folder first; then the old case (if any) is renamed
     aside, the new one renamed into place, and the old one removed. Temporary folders of this
     case that a killed writer left behind are removed first (:func:`remove_stale_temps`).
     """
+    check_case(case)
     call_dir = root / case.call
     target = call_dir / case.name
     call_dir.mkdir(parents=True, exist_ok=True)

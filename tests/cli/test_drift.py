@@ -322,3 +322,20 @@ def test_sigterm_leaves_no_temporary_folder_and_exits_143(corpus: Path,
     assert "terminated" in rest
     assert list(temp.iterdir()) == []
     assert _snapshot(corpus) == before
+
+
+def test_a_negative_max_wait_is_a_usage_error(corpus: Path) -> None:
+    result = _drift(corpus, "http://127.0.0.1:9", "--max-wait", "-5")
+    assert result.exit_code == 2
+    assert "--max-wait" in result.stderr
+
+
+def test_a_short_credential_leaves_the_error_message_readable(corpus: Path) -> None:
+    port = _closed_port()
+    plain = _drift(corpus, f"http://127.0.0.1:{port}")
+    short = _drift(corpus, f"http://127.0.0.1:{port}",
+                   env={"SMSC_LOGIN": "e", "SMSC_PSW": "t", "SMSC_APIKEY": ""})
+    assert short.exit_code == 3
+    assert "could not record" in short.stderr
+    assert "redacted" not in short.stderr
+    assert short.stderr == plain.stderr

@@ -338,3 +338,81 @@ def test_ctrl_c_in_a_wait_exits_130_with_the_cursor_shown_and_the_corpus_whole(
     assert load_corpus(out) == old
     assert not [p for p in out.rglob(".*") if p.is_dir()]
     _no_secret(text)
+
+
+# -- exit codes the README's table promises (found by an attacker) -------------------------
+
+
+def test_a_negative_max_wait_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, stderr = _run(["record", "--base-url", "http://127.0.0.1:9", "--out",
+                            str(tmp_path / "c"), "--max-wait", "-5"], _env(tmp_path))
+    assert code == 2
+    assert "--max-wait" in stderr
+    assert not list(tmp_path.rglob("meta.json"))
+
+
+def test_a_ledger_path_that_is_a_folder_exits_2_with_the_ledger_message(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "ledger-dir"
+    folder.mkdir()
+    code, _, stderr = _run(["record", "--base-url", "http://127.0.0.1:9", "--out",
+                            str(tmp_path / "c"), "--call", "get_price", "--fmt", "0"],
+                           _env(tmp_path, SMSC_FORMATS_LEDGER=str(folder)))
+    assert code == 2, stderr
+    assert len(stderr.strip().splitlines()) == 1
+    assert f"ledger {folder}" in stderr
+    assert "directory" in stderr
+    assert folder.is_dir()
+    assert not list(folder.iterdir())
+
+
+# -- credentials found by an attacker -----------------------------------------------------
+
+
+def test_a_short_credential_leaves_the_usage_message_readable(tmp_path: Path) -> None:
+    code, _, stderr = _run(["record", "--base-url", "http://127.0.0.1:9", "--out",
+                            str(tmp_path / "c"), "--param", "nope"],
+                           _env(tmp_path, SMSC_LOGIN="a", SMSC_PSW="b"))
+    assert code == 2
+    assert "--param nope=...: expected CALL:NAME=VALUE with CALL one of get_messages," in stderr
+    assert "redacted" not in stderr
+
+
+def test_a_password_in_the_header_is_stored_nowhere_and_check_accepts_the_corpus(
+        tmp_path: Path) -> None:
+    from tests.edge.test_recorder import EYE_LOGIN, EYE_PSW, _Hostile
+
+    _Hostile.header, _Hostile.split = f"; x={EYE_PSW}", False
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    out = tmp_path / "corpus"
+    env = _env(tmp_path, SMSC_LOGIN=EYE_LOGIN, SMSC_PSW=EYE_PSW)
+    try:
+        code, _, stderr = _run(["record", "--base-url",
+                                f"http://127.0.0.1:{server.server_address[1]}", "--out",
+                                str(out), "--as-of", AS_OF, "--call", "get_stat", "--fmt", "0",
+                                "--fmt", "2", "--fmt", "3"], env)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 0, stderr
+    assert _run(["check", str(out)], env)[0] == 0
+    code, stdout, _ = _run(["scan-secrets", str(out)], env)
+    assert (code, stdout) == (0, "")
+
+
+def test_a_short_credential_is_refused_in_a_param_only_as_the_whole_value(
+        tmp_path: Path) -> None:
+    env = _env(tmp_path, SMSC_LOGIN="ab", SMSC_PSW="7")
+    code, _, stderr = _run(["record", "--base-url", "http://127.0.0.1:9", "--out",
+                            str(tmp_path / "c"), "--param", "get_short_link:id=7"], env)
+    assert code == 2
+    assert "get_short_link:id=...: the value holds a credential" in stderr
+    # 1457 holds the password's digit inside a longer value: not the credential, so the run
+    # goes on to the (unreachable) server.
+    code, _, stderr = _run(["record", "--base-url", "http://127.0.0.1:9", "--out",
+                            str(tmp_path / "c"), "--param", "get_short_link:id=1457",
+                            "--call", "get_short_link", "--fmt", "0"], env)
+    assert code == 3, stderr
+    assert "credential" not in stderr

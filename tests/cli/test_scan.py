@@ -69,3 +69,21 @@ def test_every_escaped_spelling_of_the_password_is_found(tmp_path: Path) -> None
         f"{tmp_path}/{name}.txt:2: psw ({form})" for name, (_, form) in FORMS.items())
     assert f"{len(FORMS)} secret(s) found in {len(FORMS)} file(s)" in stderr
     assert ESCAPED_PSW not in stdout + stderr
+
+
+DATA = Path(__file__).parent.parent / "data" / "secrets"
+
+
+def test_the_attackers_split_and_misread_leaks_are_found() -> None:
+    env: dict[str, str | None] = {"SMSC_LOGIN": "eyeslogin", "SMSC_PSW": "Сек-ret_pw9",
+                                  "SMSC_APIKEY": None}
+    code, stdout, _ = _run(["scan-secrets", str(DATA)], env)
+    assert code == 1
+    assert stdout.splitlines() == [
+        f"{DATA}/cdata-split-secret.xml:3: login (xml-split)",
+        f"{DATA}/cdata-split-secret.xml:7: psw (xml-split)",
+        f"{DATA}/meta-contenttype-psw.json:15: psw (mojibake)",
+        f"{DATA}/meta-contenttype-psw.json:22: psw (mojibake)",
+        f"{DATA}/meta-contenttype-psw.json:29: psw (mojibake)",
+    ]
+    assert "Сек" not in stdout

@@ -181,6 +181,19 @@ def test_an_unreadable_ledger_is_refused_and_left_as_it_was(tmp_path: Path, cont
         Ledger(path).history("http://h", "a")
 
 
+def test_a_ledger_path_that_is_a_folder_is_unreadable_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.json"
+    path.mkdir()
+    fake = FakeTime()
+    limiter = Limiter(Ledger(path), clock=fake.clock, sleep=fake.sleep)
+    with pytest.raises(LedgerUnreadable) as info:
+        limiter.acquire("http://h", "a", "get_price", {})
+    assert "a directory, not a ledger file" in str(info.value)
+    assert str(path) in str(info.value)
+    assert path.is_dir()
+    assert not list(path.iterdir())
+
+
 @pytest.mark.parametrize(("url", "expected"), [
     ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
     ("HTTP://127.0.0.1:8080/", "http://127.0.0.1:8080"),

@@ -526,3 +526,107 @@ def test_a_loopback_server_is_recorded_as_a_simulator(base_url: str, source: str
     from smsc_formats.edge.recorder import source_of
 
     assert source_of(base_url) == source
+
+
+# -- a hostile server echoing the credentials where the body check does not look -------------
+
+EYE_LOGIN, EYE_PSW = "eyeslogin", "Сек-ret_pw9"
+EYE_CREDS = Credentials(login=EYE_LOGIN, psw=EYE_PSW)
+
+
+class _Hostile(BaseHTTPRequestHandler):
+    """Answers get_stat with the login in the body; ``header`` is added to the Content-Type
+    as UTF-8 bytes (as a hostile server sends it); with ``split`` the fmt=2 body splits the
+    login by a comment and the password over two CDATA sections."""
+
+    header: ClassVar[str] = ""
+    split: ClassVar[bool] = False
+
+    def do_POST(self) -> None:
+        form = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
+        fmt = next((p[4:] for p in form.split("&") if p.startswith("fmt=")), "0")
+        login, currency = EYE_LOGIN, "RUB"
+        if fmt == "2" and self.split:
+            login = f"{EYE_LOGIN[:3]}<!-- -->{EYE_LOGIN[3:]}"
+            currency = f"<![CDATA[{EYE_PSW[:3]}]]><![CDATA[{EYE_PSW[3:]}]]>"
+        body = {
+            "0": f"login = {login}, sms = 3, credit = 1.50, debit = 0.00, currency = RUB",
+            "2": (f"<list>\n<stat>\n<login>{login}</login>\n<sms>3</sms>\n"
+                  f"<credit>1.50</credit>\n<debit>0.00</debit>\n"
+                  f"<currency>{currency}</currency>\n</stat>\n</list>"),
+            "3": (f'[{{\n"login": "{login}",\n"sms": "3",\n"credit": "1.50",\n'
+                  f'"debit": "0.00",\n"currency": "RUB"\n}}]'),
+        }[fmt].encode()
+        self.send_response(200)
+        # http.server sends a header as latin-1: these are the UTF-8 bytes of the text.
+        self.send_header("Content-Type", f"text/plain; charset=utf-8{self.header}"
+                         .encode().decode("latin-1"))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+
+@pytest.fixture
+def hostile() -> Iterator[str]:
+    _Hostile.header, _Hostile.split = "", False
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _record_hostile(base_url: str, out: Path, **kw: Any) -> list[store.Case]:
+    return record(base_url, out, EYE_CREDS, calls=["get_stat"], fmts=[0, 2, 3],
+                  limiter=_free_limiter(), as_of=date(2026, 11, 24), **kw)
+
+
+def test_a_password_in_the_content_type_header_is_never_stored(hostile: str,
+                                                               tmp_path: Path) -> None:
+    _Hostile.header = f"; x={EYE_PSW}"
+    _record_hostile(hostile, tmp_path)
+    case = load_case(tmp_path / "get_stat" / "default")  # what check and serve read
+    assert sorted(case.formats) == [0, 2, 3]
+    for meta in case.formats.values():
+        assert meta.content_type == "text/plain; charset=utf-8; x=redacted-psw"
+    assert scan([tmp_path], {"login": EYE_LOGIN, "psw": EYE_PSW}) == []
+    stored = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
+    assert EYE_PSW.encode() not in stored
+    assert EYE_PSW.encode().decode("latin-1").encode() not in stored
+
+
+def test_a_header_parameter_that_is_not_ascii_is_left_out_never_refused_later(
+        hostile: str, tmp_path: Path) -> None:
+    _Hostile.header = "; note=Привет; q=1"
+    events: list[Event] = []
+    _record_hostile(hostile, tmp_path, progress=events.append)
+    case = load_case(tmp_path / "get_stat" / "default")
+    assert {m.content_type for m in case.formats.values()} == {"text/plain; charset=utf-8; q=1"}
+    notes = [e.message for e in events if e.kind == "note"]
+    assert sum("not printable ASCII" in n for n in notes) == 3
+
+
+def test_a_credential_split_in_the_xml_is_refused_without_its_value(hostile: str,
+                                                                    tmp_path: Path) -> None:
+    _Hostile.split = True
+    with pytest.raises(RecordError) as info:
+        _record_hostile(hostile, tmp_path)
+    message = str(info.value)
+    assert "get_stat/default fmt 2" in message
+    assert "only once the XML is parsed" in message
+    for part in (EYE_LOGIN, EYE_LOGIN[3:], EYE_PSW, EYE_PSW[3:]):
+        assert part not in message
+    assert not (tmp_path / "get_stat").exists()
+
+
+def test_a_case_whose_meta_json_could_not_be_loaded_is_never_written(tmp_path: Path) -> None:
+    case = store.make_case("get_stat", "default", {3: GET_STAT_JSON},
+                           {3: FormatMeta("fmt3.json", content_type="text/plain; x=\u00e9")})
+    with pytest.raises(store.StoreError, match="'content_type' must be printable ASCII"):
+        store.write_case(tmp_path, case)
+    assert not (tmp_path / "get_stat").exists()
