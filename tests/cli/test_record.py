@@ -380,22 +380,14 @@ def test_a_short_credential_leaves_the_usage_message_readable(tmp_path: Path) ->
 
 def test_a_password_in_the_header_is_stored_nowhere_and_check_accepts_the_corpus(
         tmp_path: Path) -> None:
-    from tests.edge.test_recorder import EYE_LOGIN, EYE_PSW, _Hostile
+    from tests.edge.test_recorder import EYE_LOGIN, EYE_PSW, hostile_script
 
-    _Hostile.header, _Hostile.split = f"; x={EYE_PSW}", False
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     out = tmp_path / "corpus"
     env = _env(tmp_path, SMSC_LOGIN=EYE_LOGIN, SMSC_PSW=EYE_PSW)
-    try:
-        code, _, stderr = _run(["record", "--base-url",
-                                f"http://127.0.0.1:{server.server_address[1]}", "--out",
-                                str(out), "--as-of", AS_OF, "--call", "get_stat", "--fmt", "0",
+    with loopback(hostile_script(header=f"; x={EYE_PSW}")) as server:
+        code, _, stderr = _run(["record", "--base-url", server.url, "--out", str(out),
+                                "--as-of", AS_OF, "--call", "get_stat", "--fmt", "0",
                                 "--fmt", "2", "--fmt", "3"], env)
-    finally:
-        server.shutdown()
-        server.server_close()
     assert code == 0, stderr
     assert _run(["check", str(out)], env)[0] == 0
     code, stdout, _ = _run(["scan-secrets", str(out)], env)

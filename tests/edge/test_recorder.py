@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from smsc_formats.edge.simulator import SimulatorConfig, SimulatorServer, start_
 from smsc_formats.edge.store import BODY_FILES, FormatMeta, load_case, load_corpus
 from smsc_formats.model import ApiError, SentMessage, StatRow
 from smsc_formats.request import Credentials
-from tests.loopback import RESET, Answer, loopback
+from tests.loopback import RESET, Answer, Seen, loopback
 
 LOGIN, PSW = "demo-login-42", "demo-Password/+1"
 CREDS = Credentials(login=LOGIN, psw=PSW)
@@ -534,19 +534,15 @@ EYE_LOGIN, EYE_PSW = "eyeslogin", "Сек-ret_pw9"
 EYE_CREDS = Credentials(login=EYE_LOGIN, psw=EYE_PSW)
 
 
-class _Hostile(BaseHTTPRequestHandler):
+def hostile_script(header: str = "", split: bool = False) -> Callable[[Seen], Answer]:
     """Answers get_stat with the login in the body; ``header`` is added to the Content-Type
     as UTF-8 bytes (as a hostile server sends it); with ``split`` the fmt=2 body splits the
     login by a comment and the password over two CDATA sections."""
 
-    header: ClassVar[str] = ""
-    split: ClassVar[bool] = False
-
-    def do_POST(self) -> None:
-        form = self.rfile.read(int(self.headers.get("Content-Length", "0"))).decode()
-        fmt = next((p[4:] for p in form.split("&") if p.startswith("fmt=")), "0")
+    def answer(seen: Seen) -> Answer:
+        fmt = seen.form.get("fmt", "0")
         login, currency = EYE_LOGIN, "RUB"
-        if fmt == "2" and self.split:
+        if fmt == "2" and split:
             login = f"{EYE_LOGIN[:3]}<!-- -->{EYE_LOGIN[3:]}"
             currency = f"<![CDATA[{EYE_PSW[:3]}]]><![CDATA[{EYE_PSW[3:]}]]>"
         body = {
@@ -557,28 +553,11 @@ class _Hostile(BaseHTTPRequestHandler):
             "3": (f'[{{\n"login": "{login}",\n"sms": "3",\n"credit": "1.50",\n'
                   f'"debit": "0.00",\n"currency": "RUB"\n}}]'),
         }[fmt].encode()
-        self.send_response(200)
         # http.server sends a header as latin-1: these are the UTF-8 bytes of the text.
-        self.send_header("Content-Type", f"text/plain; charset=utf-8{self.header}"
-                         .encode().decode("latin-1"))
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        content_type = f"text/plain; charset=utf-8{header}".encode().decode("latin-1")
+        return Answer(200, body, content_type)
 
-    def log_message(self, format: str, *args: Any) -> None:
-        return None
-
-
-@pytest.fixture
-def hostile() -> Iterator[str]:
-    _Hostile.header, _Hostile.split = "", False
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    return answer
 
 
 def _record_hostile(base_url: str, out: Path, **kw: Any) -> list[store.Case]:
@@ -586,10 +565,9 @@ def _record_hostile(base_url: str, out: Path, **kw: Any) -> list[store.Case]:
                   limiter=_free_limiter(), as_of=date(2026, 11, 24), **kw)
 
 
-def test_a_password_in_the_content_type_header_is_never_stored(hostile: str,
-                                                               tmp_path: Path) -> None:
-    _Hostile.header = f"; x={EYE_PSW}"
-    _record_hostile(hostile, tmp_path)
+def test_a_password_in_the_content_type_header_is_never_stored(tmp_path: Path) -> None:
+    with loopback(hostile_script(header=f"; x={EYE_PSW}")) as hostile:
+        _record_hostile(hostile.url, tmp_path)
     case = load_case(tmp_path / "get_stat" / "default")  # what check and serve read
     assert sorted(case.formats) == [0, 2, 3]
     for meta in case.formats.values():
@@ -601,21 +579,19 @@ def test_a_password_in_the_content_type_header_is_never_stored(hostile: str,
 
 
 def test_a_header_parameter_that_is_not_ascii_is_left_out_never_refused_later(
-        hostile: str, tmp_path: Path) -> None:
-    _Hostile.header = "; note=Привет; q=1"
+        tmp_path: Path) -> None:
     events: list[Event] = []
-    _record_hostile(hostile, tmp_path, progress=events.append)
+    with loopback(hostile_script(header="; note=Привет; q=1")) as hostile:
+        _record_hostile(hostile.url, tmp_path, progress=events.append)
     case = load_case(tmp_path / "get_stat" / "default")
     assert {m.content_type for m in case.formats.values()} == {"text/plain; charset=utf-8; q=1"}
     notes = [e.message for e in events if e.kind == "note"]
     assert sum("not printable ASCII" in n for n in notes) == 3
 
 
-def test_a_credential_split_in_the_xml_is_refused_without_its_value(hostile: str,
-                                                                    tmp_path: Path) -> None:
-    _Hostile.split = True
-    with pytest.raises(RecordError) as info:
-        _record_hostile(hostile, tmp_path)
+def test_a_credential_split_in_the_xml_is_refused_without_its_value(tmp_path: Path) -> None:
+    with loopback(hostile_script(split=True)) as hostile, pytest.raises(RecordError) as info:
+        _record_hostile(hostile.url, tmp_path)
     message = str(info.value)
     assert "get_stat/default fmt 2" in message
     assert "only once the XML is parsed" in message
