@@ -48,6 +48,9 @@ _LEX = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^ \t\n\r{}\[\]:,"]+', re.DOTAL
 """The tokens of JSON text that is valid up to where they are used."""
 _SCAN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
 """What the element-boundary scanner looks at: strings (maybe cut short) and brackets."""
+_STRING_REST = re.compile(r'(?:[^"\\]|\\.)*', re.DOTALL)
+"""The rest of a string's content: it stops at its closing quote, at the end of the text, or
+before a backslash that ends the text (whose escape the next piece completes)."""
 _SCALAR_END = re.compile(r'[ \t\n\r,\]}{\["]')
 _SPACED_KEY = re.compile(r'"[ \t\n\r]+:')
 _SPACED_KEY_BYTES = re.compile(rb'"[ \t\n\r]+:')
@@ -354,6 +357,7 @@ class JsonTokenizer:
         self._index = 0
         self._scan = 0  # how far (from the element's start) its brackets are counted
         self._depth = 0  # the depth there
+        self._in_string = False  # whether the scan stopped inside a string
         self._out: list[Element] = []
         self._closed = False
 
@@ -431,6 +435,7 @@ class JsonTokenizer:
             pos = end
             self._state = "sep"
             self._scan = self._depth = 0
+            self._in_string = False
         if pos:
             self._line, self._col = locate(text, pos, self._line, self._col)
             self._text = text[pos:]
@@ -443,12 +448,24 @@ class JsonTokenizer:
         if c in "{[":
             depth = self._depth
             scan = pos + self._scan
+            if self._in_string:  # go on where the last piece cut a string short
+                scan = _STRING_REST.match(text, scan).end()  # type: ignore[union-attr]
+                if scan >= n - 1 and (scan == n or text[scan] == "\\"):
+                    if final:
+                        return n
+                    self._scan = scan - pos
+                    return -1
+                self._in_string = False
+                scan += 1  # past the closing quote
             for token in _SCAN.finditer(text, scan):
                 t = token[0]
                 head = t[0]
                 if head == '"':
                     if len(t) == 1 or t[-1] != '"' or _escaped_quote(t):
-                        scan = token.start()  # a string cut short: read it again
+                        # a string cut short: remember how far it is read, never read it again
+                        scan = _STRING_REST.match(  # type: ignore[union-attr]
+                            text, token.start() + 1).end()
+                        self._in_string = True
                         break
                 elif head in "{[":
                     depth += 1
@@ -463,12 +480,13 @@ class JsonTokenizer:
             self._scan, self._depth = scan - pos, depth
             return -1
         if c == '"':
-            string = _SCAN.match(text, pos)
-            assert string is not None
-            t = string[0]
-            if len(t) > 1 and t[-1] == '"' and not _escaped_quote(t):
-                return string.end()
-            return n if final else -1
+            scan = _STRING_REST.match(text, pos + max(1, self._scan)).end()  # type: ignore[union-attr]
+            if scan < n and text[scan] == '"':
+                return scan + 1
+            if final:
+                return n
+            self._scan = scan - pos  # a cut string: read on from here with the next piece
+            return -1
         m = _SCALAR_END.search(text, pos + 1)
         if m is None:
             return n if final else -1

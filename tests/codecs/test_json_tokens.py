@@ -3,7 +3,10 @@ standard library places them, and parse, iter_parse and the wire view agree (iss
 
 from __future__ import annotations
 
+import gc
 import json
+import time
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -216,3 +219,47 @@ def test_parse_iter_parse_and_the_view_agree_on_mutated_big_bodies(data: st.Data
         assert str(problem) == error
     if problem is not None:
         assert str(problem) == error
+
+
+# -- linear time -------------------------------------------------------------------------------
+
+LONG_ELEMENTS: dict[str, Callable[[int], str]] = {
+    # one long string, escapes included, inside an object and as an item of its own: a
+    # string cut by a piece was read again from its start with every piece (quadratic)
+    "escaped-string-in-object": lambda n: '[{"message": "' + 'a\\"' * n + '"}]',
+    "string-item": lambda n: '["' + "b\\\\" * n + '"]',
+    "many-items": lambda n: "[" + ", ".join(['{"id": "1"}'] * (n // 4)) + "]",
+}
+
+
+def _feed_all(text: str, size: int = 4096) -> int:
+    tokenizer = json_tokens.JsonTokenizer()
+    for i in range(0, len(text), size):
+        tokenizer.feed(text[i:i + size])
+    tokenizer.close()
+    return len(list(tokenizer.events()))
+
+
+def _best_of_5(run: Callable[[], object]) -> float:
+    best = float("inf")
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(5):
+            start = time.perf_counter()
+            run()
+            best = min(best, time.perf_counter() - start)
+    finally:
+        gc.enable()
+    return best
+
+
+@pytest.mark.parametrize("name", sorted(LONG_ELEMENTS))
+def test_feeding_a_long_element_takes_linear_time(name: str) -> None:
+    """Ratios only: a 16x longer element fed in 4 KiB pieces may take at most 64x as long
+    (linear 16x, quadratic 256x)."""
+    build = LONG_ELEMENTS[name]
+    small, big = build(5_000), build(80_000)
+    assert len(big) >= 15 * len(small)
+    ratio = _best_of_5(lambda: _feed_all(big)) / _best_of_5(lambda: _feed_all(small))
+    assert ratio < 64, f"{name}: x16 element took x{ratio:.1f} time"
