@@ -174,3 +174,13 @@ def test_the_table_shows_line_and_column(tmp_path: Path) -> None:
     assert header[:5] == ["severity", "case", "fmt", "line:col", "kind"]
     row = next(ln.split() for ln in result.stdout.splitlines() if " parse " in ln)
     assert row[3] == "7:1"
+
+
+def test_the_committed_fixtures_have_no_finding() -> None:
+    """The corpus in ``fixtures/`` (recorded from the simulator) is what users copy: every
+    body parses, has the documented layout, and emits back byte for byte."""
+    fixtures = Path(__file__).parents[2] / "fixtures"
+    result = _run("--format", "json", "--fail-on", "info", str(fixtures))
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["findings"], report["cases"], report["bodies"]) == ([], 14, 56)
