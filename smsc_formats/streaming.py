@@ -52,7 +52,7 @@ from .charset import (
     undecodable,
     utf8_or_1251,
 )
-from .codecs import CODECS, fmt2_xml, fmt3_json, line_tokens
+from .codecs import CODECS, fmt2_xml, fmt3_json, line_tokens, xml_tokens
 from .codecs.lines import LineCodec
 from .codecs.plan import RecordPlan, record_plan
 from .errors import ParseError, UsageError, boundary
@@ -300,7 +300,7 @@ def _xml(first: str, pieces: Iterator[str], spec: CallSpec, fmt: int,
          tz: tzinfo) -> Iterator[Any]:
     body = spec.body
     assert isinstance(body, ListBody)
-    first = fmt2_xml.strip_declaration(first)
+    first = xml_tokens.strip_declaration(first)
     if not fmt2_xml.streams(first, spec):
         yield _WHOLE
         return

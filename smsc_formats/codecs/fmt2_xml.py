@@ -16,57 +16,21 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import tzinfo
 from typing import Any
 
-from lxml import etree
-
-from ..errors import EmitError, ParseError, clip, lxml_message, position
+from ..errors import EmitError, ParseError, clip
 from ..model import ApiError, Price
 from ..spec import CallSpec, Form, ListBody, OneOrListBody, Place, RecordBody, RecordSpec
 from ..values import ValueProblem, reader, writer
 from . import fast, xml_tokens
 from .plan import MISSING, RecordPlan, build_sections, check_type, record_plan, write_value
+from .xml_tokens import strip_declaration
 
 fmt = 2
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                          dtd_validation=False, huge_tree=False, remove_comments=True,
-                          remove_pis=True)
-_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
-_DTD = re.compile(r"<!(?:DOCTYPE|ENTITY)")
 _NOT_XML_CHAR = re.compile("[^\t\n\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NOT_ATTRIBUTE_CHAR = re.compile("[^\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
-Element = etree._Element
-
 _RECORD = xml_tokens.Shape({})
 """The shape an error body is read with: its root is one record."""
-
-
-def strip_declaration(text: str) -> str:
-    """The body without its XML declaration (the charset chain has already used it)."""
-    return _DECLARATION.sub("", text, count=1)
-
-
-def load(text: str, call: str) -> Element:
-    """The root element of an XML body; any failure is a ParseError with line and column."""
-    text = strip_declaration(text)
-    dtd = _DTD.search(text)
-    if dtd is not None:
-        line, col = position(text, dtd.start())
-        raise ParseError("DTDs and entity declarations are not allowed", call=call, fmt=fmt,
-                         line=line, col=col)
-    try:
-        # bytes parse faster than str in lxml; the declaration is gone, so UTF-8 is assumed
-        root = etree.fromstring(text.encode("utf-8", "surrogatepass"), _PARSER)
-    except etree.XMLSyntaxError as exc:
-        line, col = exc.position
-        msg = lxml_message(exc.msg)  # lxml repeats the position; we give it once
-        raise ParseError(f"malformed XML: {msg}", call=call, fmt=fmt, line=line,
-                         col=col) from None
-    except ValueError as exc:
-        raise ParseError(f"malformed XML: {exc}", call=call, fmt=fmt, line=1, col=1) from None
-    if root is None:
-        raise ParseError("no root element", call=call, fmt=fmt, line=1, col=1)
-    return root
 
 
 def _feed(pieces: Iterable[str], tokenizer: xml_tokens.XmlTokenizer

@@ -91,6 +91,11 @@ class XmlRoot:
     line: int
 
 
+
+def strip_declaration(text: str) -> str:
+    """The body without its XML declaration (the charset chain has already used it)."""
+    return _DECLARATION.sub("", text, count=1)
+
 class XmlRecord:
     """One record as written: its group (``$[]``, ``$``, ``$.zones[]``), its path (``$[3]``),
     its element's tag and line, and its items.
