@@ -360,30 +360,51 @@ class JsonTokenizer:
         self._in_string = False  # whether the scan stopped inside a string
         self._out: list[Element] = []
         self._closed = False
+        self._pending: ParseError | None = None  # a fault met after elements not yet taken
 
     def feed(self, text: str) -> None:
         """Take the next piece of the body's text."""
         if self._closed:
             raise RuntimeError("feed after close")
+        self._raise_pending()
         if text:
             self._text += text
             if self._state != "whole":
-                self._run(final=False)
+                self._guarded(final=False)
 
     def close(self) -> None:
         """The body ended."""
+        self._raise_pending()
         if self._closed:
             return
         self._closed = True
-        self._run(final=True)
+        self._guarded(final=True)
 
     def events(self) -> Iterator[Element]:
-        """The elements completed since the last call."""
-        out = self._out
-        if not out:
-            return iter(())
-        self._out = []
-        return iter(out)
+        """The elements completed since the last call; then the fault met after them, if any
+        (raised once they are all taken, so a reader that stops at one keeps its own error)."""
+        out, self._out = self._out, []
+        return self._deliver(out)
+
+    def _deliver(self, out: list[Element]) -> Iterator[Element]:
+        yield from out
+        self._raise_pending()
+
+    def _guarded(self, final: bool) -> None:
+        # A fault met after complete elements waits until they are taken: the reader sees
+        # the elements before it whatever the pieces were (one whole body, or single bytes).
+        try:
+            self._run(final)
+        except ParseError as exc:
+            if not self._out:
+                raise
+            self._pending = exc
+
+    def _raise_pending(self) -> None:
+        if self._pending is not None and not self._out:
+            exc, self._pending = self._pending, None
+            self._closed = True
+            raise exc
 
     def _error(self, msg: str, at: int) -> ParseError:
         return malformed(msg, self._text, at, self._line, self._col)

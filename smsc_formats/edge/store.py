@@ -15,6 +15,7 @@ was cut between its two renames.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import json
@@ -281,6 +282,23 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _filesystem_now(folder: Path) -> float:
+    """The time by the clock that stamps ``folder``'s files: the mtime of a file made there now.
+
+    Ages are measured against the folder's own clock, not this process's: the two differ on a
+    network share, or when the process runs with its clock moved (``faketime``)."""
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".clock-", dir=folder)
+    except OSError:
+        return time.time()
+    try:
+        return os.fstat(fd).st_mtime
+    finally:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(probe)
+
+
 def remove_stale_temps(call_dir: Path, name: str, now: float | None = None) -> list[Path]:
     """Remove the ``.<name>.tmp-*`` folders a killed writer left in ``call_dir``; returns them.
 
@@ -289,7 +307,7 @@ def remove_stale_temps(call_dir: Path, name: str, now: float | None = None) -> l
     :data:`STALE_AFTER`; a writer at work in another live process keeps its folder.
     """
     removed: list[Path] = []
-    clock = time.time() if now is None else now
+    clock = _filesystem_now(call_dir) if now is None else now
     for tmp in call_dir.glob(f".{glob.escape(name)}{_TMP}*"):
         pid_text = tmp.name[len(f".{name}{_TMP}"):].split("-", 1)[0]
         try:

@@ -83,7 +83,8 @@ def test_the_view_refuses_what_parse_refuses_in_xml_and_json() -> None:
         ("<list>\noops\n<stat>\n<sms>1</sms>\n</stat>\n</list>", 2,
          "get_stat fmt=2: line 2, column 1, $: mixed content: text 'oops' beside child "
          "elements in <list>"),
-        ('[{"login": "a"},\n{"sms": "1", "sms": "2"}]', 3,
+        ('[{"login": "a", "sms": "1", "credit": "1", "debit": "0", "currency": "RUB"},\n'
+         '{"sms": "1", "sms": "2"}]', 3,
          "get_stat fmt=3: line 2, column 14: malformed JSON: duplicate key 'sms'"),
     ]
     for text, fmt, message in cases:

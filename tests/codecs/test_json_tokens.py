@@ -216,9 +216,10 @@ def test_parse_iter_parse_and_the_view_agree_on_mutated_big_bodies(data: st.Data
         return
     problem = view(text, call=call, fmt=3).problem
     if error is not None and "malformed JSON" in error:
-        assert str(problem) == error
-    if problem is not None:
-        assert str(problem) == error
+        assert str(problem) == error  # a syntax fault comes first: the view meets the same
+    if problem is not None:  # parse may meet a bad record before the view's syntax fault
+        assert error is not None
+        assert str(problem) == error or "malformed JSON" not in error
 
 
 # -- linear time -------------------------------------------------------------------------------
