@@ -76,8 +76,11 @@ def _parse(body: bytes | bytearray | str, spec: CallSpec, fmt: int | None, chars
         return _decode(text, spec, fmt, server_tz)  # type: ignore[no-any-return]
 
 
-HINT_LIMIT = 1 << 20
-"""The longest body (in characters) that a failed ``parse`` tries as the other calls."""
+HINT_LIMIT = 4096
+"""The longest body that a failed ``parse`` tries as the other calls. It is the head that
+``iter_parse`` reads whole (:data:`smsc_formats.streaming.HEAD`): a longer body is streamed,
+and a stream cannot try the whole body as another call, so neither does ``parse``; the two
+report the very same error."""
 _HINT_NAMES = 3
 
 
@@ -89,7 +92,7 @@ def _looks_like(body: bytes | bytearray | str, call: str, fmt: int | None, chars
     ``call`` in another fmt, when a fmt was named), each in the fmt its head points to
     (and CSV, whose first field may begin with ``<``, ``{`` or ``[``).
     """
-    if len(body) > HINT_LIMIT:
+    if len(body) >= HINT_LIMIT:  # a body iter_parse streams
         return None
     try:
         with boundary():

@@ -79,7 +79,10 @@ def byte_position(data: bytes, offset: int, charset: str) -> tuple[int, int]:
     """The 1-based line and column (in characters) of byte ``offset`` of ``data``."""
     line = data.count(b"\n", 0, offset) + 1
     start = data.rfind(b"\n", 0, offset) + 1
-    return line, len(data[start:offset].decode(charset, "replace")) + 1
+    before = data[start:offset].decode(charset, "replace")
+    if start == 0:  # a BOM is no column: the text is read without it (see decode)
+        before = before.removeprefix("\ufeff")
+    return line, len(before) + 1
 
 
 def undecodable(data: bytes, offset: int, charset: str, sniffed: bool) -> ParseError:

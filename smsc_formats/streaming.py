@@ -43,7 +43,7 @@ from collections.abc import Iterable, Iterator
 from datetime import tzinfo
 from typing import Any, Protocol
 
-from .api import call_spec, check_fmt, parse
+from .api import HINT_LIMIT, call_spec, check_fmt, parse
 from .charset import (
     canonical_name,
     declared_charset,
@@ -62,8 +62,8 @@ from .values import MOSCOW
 
 CHUNK = 64 * 1024
 """How many bytes are read from a file-like stream at a time."""
-HEAD = 4096
-"""Bodies shorter than this are parsed whole (error bodies are always shorter)."""
+HEAD = HINT_LIMIT
+"""Bodies shorter than this (4 KiB) are parsed whole (error bodies are always shorter)."""
 
 _JSON_SPACE = " \t\n\r"
 
@@ -205,7 +205,8 @@ def _stream(chunks: Iterator[bytes], spec: CallSpec, fmt: int | None, charset: s
     first = ""
     for piece in pieces:  # enough text to see the format and the first line
         first += piece
-        if "\n" in first.lstrip() or len(first) >= 4096:
+        start = first.lstrip()  # blank lines before the body do not show its format
+        if "\n" in start or len(start) >= 4096:
             break
     found = detect_format(first, spec.name) if fmt is None else fmt
     reader = {0: _lines, 1: _lines, 2: _xml, 3: _json}[found]

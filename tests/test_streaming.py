@@ -247,3 +247,15 @@ def test_xml_faults_come_after_the_records_before_them_in_any_chunking(
                                           "get_stat")
         assert fault == str(whole.value)
         assert count == before
+
+
+def test_blank_lines_past_the_head_do_not_hide_the_format() -> None:
+    """fmt=None, over 4 KiB of blank lines before the records (an attacker's find): the
+    stream looks past them for the format, as parse does."""
+    for name in ("default.txt", "default.json"):
+        body = b"\n" * 5000 + (DATA / "valid" / "get_messages" / name).read_bytes()
+        expected = parse(body, call="get_messages")
+        assert expected
+        for size in (7, 4096):
+            chunks = [body[i:i + size] for i in range(0, len(body), size)]
+            assert list(iter_parse(chunks, call="get_messages", fmt=None)) == expected

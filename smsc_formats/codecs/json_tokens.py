@@ -361,16 +361,28 @@ class JsonTokenizer:
         self._out: list[Element] = []
         self._closed = False
         self._pending: ParseError | None = None  # a fault met after elements not yet taken
+        self._parts: list[str] = []  # text fed but not yet read (see feed)
+        self._queued = 0  # its length
 
     def feed(self, text: str) -> None:
         """Take the next piece of the body's text."""
         if self._closed:
             raise RuntimeError("feed after close")
         self._raise_pending()
-        if text:
-            self._text += text
-            if self._state != "whole":
-                self._guarded(final=False)
+        if not text:
+            return
+        self._parts.append(text)
+        self._queued += len(text)
+        if self._state == "whole" or self._queued < len(self._text):
+            return  # a long element in hand: read on once the new text doubles it (linear)
+        self._flush()
+        self._guarded(final=False)
+
+    def _flush(self) -> None:
+        if self._parts:
+            self._text += "".join(self._parts)
+            self._parts.clear()
+            self._queued = 0
 
     def close(self) -> None:
         """The body ended."""
@@ -378,6 +390,7 @@ class JsonTokenizer:
         if self._closed:
             return
         self._closed = True
+        self._flush()
         self._guarded(final=True)
 
     def events(self) -> Iterator[Element]:

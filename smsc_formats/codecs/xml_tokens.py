@@ -274,7 +274,10 @@ class XmlTokenizer:
         """Whether a record given out is freed when the next one is taken (streaming)."""
         tags = sorted({*shape.lists, *shape.lists.values()})
         self._parser = etree.XMLPullParser(
-            events=("start", "end"), tag=tags or _NOTHING, resolve_entities=False,
+            # "internal", not False: with False lxml's push parser loses the place and the
+            # words of an undefined entity ("no element found" at 1:1). Nothing can be
+            # defined anyway: a DTD is refused before lxml sees it, and no network is used.
+            events=("start", "end"), tag=tags or _NOTHING, resolve_entities="internal",
             no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False,
             remove_comments=True, remove_pis=True)
         self._ready: deque[XmlRoot | XmlRecord | ParseError] = deque()
