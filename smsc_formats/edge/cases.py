@@ -88,6 +88,15 @@ def _header_line(lines: list[str], *tables: str) -> int | None:
     return None
 
 
+def _table_line(lines: list[str], key: str) -> int | None:
+    """The first ``[key]``, ``[key.sub]`` or ``[[key]]`` header of a top-level ``key``."""
+    for number, line in enumerate(lines, 1):
+        head = line.strip().lstrip("[").strip()
+        if line.strip().startswith("[") and re.match(rf"\"?{re.escape(key)}\"?\s*[.\]]", head):
+            return number
+    return None
+
+
 def _key_line(lines: list[str], key: str, fallback: int | None) -> int | None:
     """The line where the entry ``key`` is written (tomllib keeps no positions): a quoted or
     bare key before ``=`` or ``.``, or a ``[... ."key"]`` table header; else ``fallback``."""
@@ -163,7 +172,7 @@ def _corpus_cases(path: Path) -> list[UserCase]:
     data, lines = _read(path)
     for key in data:
         if key != "cases":
-            line = _key_line(lines, key, None) or _header_line(lines, key)
+            line = _key_line(lines, key, None) or _table_line(lines, key)
             where = f"{path}:{line}" if line else str(path)
             raise CasesFileError(f"{where}: unknown key or table {key!r}; this file holds one "
                                  "[cases] table of \"call/name\" = {...}")
