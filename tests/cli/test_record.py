@@ -432,6 +432,7 @@ def _named_corpus(tmp_path: Path, text: str = NAMED) -> Path:
 def test_named_cases_are_recorded_checked_and_drift_free(sim: SimulatorServer, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     from smsc_formats.cli import drift as drift_cli
+    from smsc_formats.edge import recorder
     from smsc_formats.edge.ledger import Ledger, Limiter
 
     out = _named_corpus(tmp_path)
@@ -464,7 +465,7 @@ def test_named_cases_are_recorded_checked_and_drift_free(sim: SimulatorServer, t
     monkeypatch.setattr(drift_cli, "make_limiter",
                         lambda max_wait: Limiter(Ledger(None), enabled=False))
     seen: list[tuple[str, str, dict[str, str]]] = []
-    real = drift_cli.rerecord_all
+    real = recorder.rerecord_all
 
     def rerecord_all(stored: list[Case], *args: Any, **kwargs: Any) -> list[Case]:
         seen.extend((c.call, c.name, dict(c.params)) for c in stored)
