@@ -30,7 +30,7 @@ def _project(tmp_path: Path, text: str) -> Path:
 
 def _corpus(tmp_path: Path, text: str) -> Path:
     corpus = tmp_path / "corpus"
-    corpus.mkdir(exist_ok=True)
+    corpus.mkdir(parents=True, exist_ok=True)
     (corpus / CASES_FILE).write_text(text, encoding="utf-8")
     return corpus
 
@@ -156,3 +156,29 @@ def test_ignore_entries_are_read_beside_cases_redact_and_before_record(tmp_path:
     rules = load_ignores(tmp_path / "corpus", project)
     assert [r.fingerprint for r in rules] == ["3f2a9c0d1e4b5a67"]
     assert len(load_cases(tmp_path / "corpus", project)) == 2
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _readme_snippet() -> str:
+    """The ``toml`` block of the README's "Named cases" subsection of "Record fixtures"."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Record fixtures", 1)[1].split("\n## ", 1)[0]
+    named = section.split("### Named cases", 1)[1]
+    return named.split("```toml\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_snippet_reads_as_it_says(tmp_path: Path) -> None:
+    project = _project(tmp_path, _readme_snippet())
+    cases = load_cases(tmp_path / "corpus", project)
+    assert [(c.call, c.name, dict(c.params)) for c in cases] == [
+        ("get_messages", "last-week", {"start": "24.11.2026", "end": "01.12.2026", "cnt": "100"}),
+        ("get_stat", "november", {"start": "01.11.2026", "end": "30.11.2026"}),
+    ]
+    # The same entries under [cases] make the corpus file.
+    (tmp_path / "other").mkdir()
+    corpus = _corpus(tmp_path / "other", _readme_snippet().replace(
+        "[tool.smsc-formats.cases]", "[cases]"))
+    assert [c.name for c in load_cases(corpus, _project(tmp_path / "other", ""))] == [
+        "last-week", "november"]
