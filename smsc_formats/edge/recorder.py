@@ -6,6 +6,9 @@ point leaves the previous corpus readable). The default cases, one table used by
 and the README, are :data:`DEFAULT_CASES`; their dates are pinned relative to an anchor day
 ``D`` (``as_of``, by default today in the server's timezone), and every day of their windows
 lies before ``D``, so the four formats describe the same data even while new messages arrive.
+The user's named cases (:mod:`smsc_formats.edge.cases`: ``[tool.smsc-formats.cases]`` and
+``<corpus>/smsc-formats-cases.toml``) are planned after the defaults, under the same rules
+below; one with the name of a default case replaces it.
 
 What the recorder guarantees:
 
