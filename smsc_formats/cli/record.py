@@ -30,6 +30,18 @@ corpus's .redact-key file (keep it out of git). A body that cannot be masked is 
 Default requests (one case each, sent in every --fmt with the same parameters):
 {table}
 
+Named cases: your own requests, recorded next to the defaults in every --fmt, from
+[tool.smsc-formats.cases] in pyproject.toml or a [cases] table in <out>/smsc-formats-cases.toml:
+
+\b
+  [tool.smsc-formats.cases]
+  "get_stat/november" = {{ start = "01.11.2026", end = "30.11.2026" }}
+
+The key is call/name (a name of lowercase letters, digits, - and _); the value holds the
+call's non-secret parameters (no fmt, charset or credentials). A named case with the name of
+a default case replaces it (the plan says so); --param changes only the default cases. A bad
+entry is a usage error naming its file and line. drift re-records named cases like any other.
+
 \b
 Modes:
   once  record a case only if its folder does not exist yet (default)
@@ -46,7 +58,7 @@ minute", so a full run takes over a minute); --formats-count-apart counts them a
 \b
 Exit codes:
   0    recorded
-  2    usage error (no credentials, a bad --base-url, --param, --as-of or --out)
+  2    usage error (no credentials, a bad --base-url, --param, --as-of, --out or named case)
   3    could not record (unreachable, error 2, 4 or 9, a wait over --max-wait)
   130  interrupted (Ctrl-C; 143 on SIGTERM): the cases stored so far are kept
 """
@@ -217,6 +229,7 @@ def record_command(base_url: str, out: str, calls: tuple[str, ...], fmts: tuple[
     except FetchError as exc:
         fail(str(exc), 2)
     _writable_folder(out)
+    named = _named_cases(out)
     redactor = _redactor(out, redact_fields, before_record)
     bar = _Bar(quiet)
     limiter = Limiter(Ledger.default(), sleep=bar.sleep, max_wait=max_wait)
@@ -227,7 +240,7 @@ def record_command(base_url: str, out: str, calls: tuple[str, ...], fmts: tuple[
                            source=source or source_of(base_url),
                            as_of=anchor, overrides=overrides, limiter=limiter,
                            progress=bar.event, formats_apart=not formats_identical,
-                           redactor=redactor)
+                           redactor=redactor, cases=named)
     except KeyboardInterrupt as exc:
         bar.close()
         interrupted(exc, "the cases stored before are kept; the case in progress was not "
@@ -248,6 +261,17 @@ def record_command(base_url: str, out: str, calls: tuple[str, ...], fmts: tuple[
         if not cases:
             tail = " (existing cases are kept: --mode new or all records them again)"
         click.echo(f"recorded {len(cases)} case(s) into {out}{tail}", err=True)
+
+
+def _named_cases(out: str) -> Any:
+    """The user's named cases (``[tool.smsc-formats.cases]``, ``<out>/smsc-formats-cases.toml``);
+    a bad one is a usage error (exit 2) naming its file and line, found before any request."""
+    from ..edge.cases import CasesFileError, load_cases
+
+    try:
+        return load_cases(Path(out))
+    except CasesFileError as exc:
+        fail(str(exc), 2)
 
 
 def _redactor(out: str, fields: tuple[str, ...], before_record: str | None) -> Any:

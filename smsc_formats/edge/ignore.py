@@ -28,6 +28,14 @@ from ..errors import SmscFormatsError
 
 CORPUS_FILE = "smsc-formats-ignore.toml"
 
+ELSEWHERE = {
+    "cases": "belongs in pyproject.toml or the corpus's smsc-formats-cases.toml ([cases])",
+    "redact": "belongs in pyproject.toml",
+    "before_record": "belongs in pyproject.toml",
+}
+"""The other ``[tool.smsc-formats]`` keys of ``pyproject.toml`` (where the project's ignore list
+is read beside them), and where they belong when found in a corpus's ignore file."""
+
 
 class IgnoreFileError(SmscFormatsError):
     """An ignore file that cannot be read; the message names the file and the entry."""
@@ -96,8 +104,10 @@ def _corpus_entries(path: Path) -> list[IgnoreRule]:
         if unknown:
             line = _line_of(path, "tool.smsc-formats")
             where = f"{path}:{line}" if line else str(path)
+            elsewhere = [k for k in unknown if k in ELSEWHERE]
+            hint = "".join(f"; {k!r} {ELSEWHERE[k]}" for k in elsewhere)
             raise IgnoreFileError(f"{where}: unknown key(s) {', '.join(unknown)} under "
-                                  f"[tool.smsc-formats]; only 'ignore' belongs here")
+                                  f"[tool.smsc-formats]; only 'ignore' belongs here{hint}")
         if "ignore" in data:
             raise IgnoreFileError(f"{path}: 'ignore' is given both at the top and under "
                                   f"[tool.smsc-formats]; keep one list")

@@ -6,6 +6,9 @@ point leaves the previous corpus readable). The default cases, one table used by
 and the README, are :data:`DEFAULT_CASES`; their dates are pinned relative to an anchor day
 ``D`` (``as_of``, by default today in the server's timezone), and every day of their windows
 lies before ``D``, so the four formats describe the same data even while new messages arrive.
+The user's named cases (:mod:`smsc_formats.edge.cases`: ``[tool.smsc-formats.cases]`` and
+``<corpus>/smsc-formats-cases.toml``) are planned after the defaults, under the same rules
+below; one with the name of a default case replaces it.
 
 What the recorder guarantees:
 
@@ -59,6 +62,7 @@ from ..redact import RedactError, Redactor
 from ..request import Credentials, build_request
 from ..spec import CALLS, FORMATS, RateLimit
 from ..values import MOSCOW
+from .cases import UserCase
 from .http import FetchError, Response, check_base_url, fetch, host_of
 from .ledger import Entry, Limiter, LimitWaitTooLong, account_id, params_key, server_id, wait_time
 from .secrets import PLACEHOLDERS, named_secrets, redact, redact_message, xml_hits
@@ -249,11 +253,15 @@ def plan_cases(out_dir: Path, *, calls: Iterable[str] | None = None,
                as_of: date | None = None,
                overrides: Mapping[str, Mapping[str, str]] | None = None,
                progress: Progress = _no_progress,
-               secrets: Mapping[str, str] | None = None) -> list[CasePlan]:
+               secrets: Mapping[str, str] | None = None,
+               cases: Sequence[UserCase] = ()) -> list[CasePlan]:
     """The cases a recording into ``out_dir`` will make, following ``mode`` (see the module).
 
     ``overrides`` maps a call to parameters that replace its default cases' parameters of the
-    same name (``{"get_short_link": {"id": "12345"}}``).
+    same name (``{"get_short_link": {"id": "12345"}}``); they do not touch named cases.
+    ``cases`` are the user's named cases (:mod:`smsc_formats.edge.cases`), planned after the
+    defaults; one with the name of a default case replaces that default case in place (a
+    ``note`` event says so).
     """
     if mode not in MODES:
         raise PlanError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
@@ -264,44 +272,56 @@ def plan_cases(out_dir: Path, *, calls: Iterable[str] | None = None,
     wanted_fmts = tuple(sorted(set(fmts))) if fmts else FORMATS
     anchor = as_of or today_in_server_tz()
     shown = secrets or {}
-    plans: list[CasePlan] = []
+    wanted: dict[tuple[str, str], dict[str, str]] = {}
     for default in DEFAULT_CASES:
-        if default.call not in wanted_calls:
+        wanted[(default.call, default.name)] = {
+            **default.resolve(anchor), **(overrides or {}).get(default.call, {})}
+    for case in cases:
+        if (case.call, case.name) in wanted and case.call in wanted_calls:
+            progress(Event("note", f"{case.call}/{case.name}: the named case ({case.where}) "
+                           "replaces the default case of that name", case.call, case.name))
+        wanted[(case.call, case.name)] = dict(case.params)
+    plans: list[CasePlan] = []
+    for (call, name), params in wanted.items():
+        if call not in wanted_calls:
             continue
-        params = {**default.resolve(anchor), **(overrides or {}).get(default.call, {})}
-        folder = out_dir / default.call / default.name
-        exists = folder.exists() or any(folder.parent.glob(f".{default.name}.old-*"))
-        if mode == "once" and exists:
-            progress(Event("skip", f"{default.call}/{default.name}: already recorded",
-                           default.call, default.name))
-            continue
-        old = _load_old(folder, progress, shown) if exists else None
-        if mode == "new" and old is not None:
-            missing = tuple(f for f in wanted_fmts if f not in old.formats)
-            if not missing:
-                progress(Event("skip", f"{default.call}/{default.name}: complete",
-                               default.call, default.name))
-                continue
-            old_charset = next(iter(old.formats.values())).charset
-            keep = {f: (old.bodies[f], old.formats[f]) for f in old.formats}
-            plans.append(CasePlan(default.call, default.name, dict(old.params), old_charset,
-                                  missing, keep, old))
-            continue
-        keep = {}
-        if old is not None:
-            same = (dict(old.params) == params
-                    and all(m.charset == charset for m in old.formats.values()))
-            for f in sorted(set(old.formats) - set(wanted_fmts)):
-                if same:
-                    keep[f] = (old.bodies[f], old.formats[f])
-                else:
-                    progress(Event("note", f"{default.call}/{default.name}: fmt {f} dropped "
-                                   "(recorded with other parameters or charset)",
-                                   default.call, default.name, f))
-        plans.append(CasePlan(default.call, default.name, params, charset, wanted_fmts, keep,
-                              old))
+        plan = _plan_one(out_dir, call, name, params, mode, charset, wanted_fmts, progress,
+                         shown)
+        if plan is not None:
+            plans.append(plan)
     _validate(plans)
     return plans
+
+
+def _plan_one(out_dir: Path, call: str, name: str, params: dict[str, str], mode: str,
+              charset: str, wanted_fmts: tuple[int, ...], progress: Progress,
+              shown: Mapping[str, str]) -> CasePlan | None:
+    """The plan of one case following ``mode``, or None when it is left alone."""
+    folder = out_dir / call / name
+    exists = folder.exists() or any(folder.parent.glob(f".{name}.old-*"))
+    if mode == "once" and exists:
+        progress(Event("skip", f"{call}/{name}: already recorded", call, name))
+        return None
+    old = _load_old(folder, progress, shown) if exists else None
+    if mode == "new" and old is not None:
+        missing = tuple(f for f in wanted_fmts if f not in old.formats)
+        if not missing:
+            progress(Event("skip", f"{call}/{name}: complete", call, name))
+            return None
+        old_charset = next(iter(old.formats.values())).charset
+        keep = {f: (old.bodies[f], old.formats[f]) for f in old.formats}
+        return CasePlan(call, name, dict(old.params), old_charset, missing, keep, old)
+    keep = {}
+    if old is not None:
+        same = (dict(old.params) == params
+                and all(m.charset == charset for m in old.formats.values()))
+        for f in sorted(set(old.formats) - set(wanted_fmts)):
+            if same:
+                keep[f] = (old.bodies[f], old.formats[f])
+            else:
+                progress(Event("note", f"{call}/{name}: fmt {f} dropped "
+                               "(recorded with other parameters or charset)", call, name, f))
+    return CasePlan(call, name, params, charset, wanted_fmts, keep, old)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -663,8 +683,10 @@ def record(base_url: str, out_dir: Path, credentials: Credentials, *,
            limiter: Limiter | None = None, progress: Progress = _no_progress,
            timeout: float = 30.0, now: Callable[[], str] = _utc_now,
            formats_apart: bool = False,
-           redactor: Redactor | None = None) -> list[Case]:
-    """Record the default cases (:data:`DEFAULT_CASES`) of ``calls`` in ``fmts`` into ``out_dir``.
+           redactor: Redactor | None = None,
+           cases: Sequence[UserCase] = ()) -> list[Case]:
+    """Record the default cases (:data:`DEFAULT_CASES`) and the user's named ``cases``
+    (:func:`~smsc_formats.edge.cases.load_cases`) of ``calls`` in ``fmts`` into ``out_dir``.
 
     ``mode`` is ``once``, ``new`` or ``all`` (see the module docstring); ``source`` is what
     ``meta.json`` says (``live`` or ``simulator``); ``as_of`` is the anchor day ``D`` of the
@@ -681,8 +703,10 @@ def record(base_url: str, out_dir: Path, credentials: Credentials, *,
     _check_url(base_url)
     secrets = named_secrets(credentials)
     _no_secret_params(overrides or {}, secrets)
+    _no_secret_cases(cases, secrets)
     plans = plan_cases(out_dir, calls=calls, fmts=fmts, mode=mode, charset=charset,
-                       as_of=as_of, overrides=overrides, progress=progress, secrets=secrets)
+                       as_of=as_of, overrides=overrides, progress=progress, secrets=secrets,
+                       cases=cases)
     run = _Run(base_url, credentials, limiter or Limiter(), progress, source, timeout, now,
                formats_apart, redactor=redactor)
     return run.run(plans, out_dir)
@@ -754,6 +778,17 @@ def _no_secret_params(overrides: Mapping[str, Mapping[str, str]],
                 raise PlanError(f"--param {call}:{name}=...: the value holds a credential; "
                                 "credentials come only from the environment and are never "
                                 "written")
+
+
+def _no_secret_cases(cases: Sequence[UserCase], secrets: Mapping[str, str]) -> None:
+    """A named case whose value holds a credential (in any spelling) is a :class:`PlanError`
+    naming the file, line and parameter, never the value: it would reach ``meta.json``."""
+    for case in cases:
+        for name, value in case.params.items():
+            if redact(value, secrets) != value:
+                raise PlanError(f"{case.where}: case '{case.call}/{case.name}': {name}: the "
+                                "value holds a credential; credentials come only from the "
+                                "environment and are never written")
 
 
 def _validate(plans: list[CasePlan]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -14,7 +15,7 @@ from smsc_formats.cli.record import _Bar
 from smsc_formats.edge.recorder import DEFAULT_CASES, Event
 from smsc_formats.edge.secrets import scan
 from smsc_formats.edge.simulator import SimulatorConfig, SimulatorServer, start_simulator
-from smsc_formats.edge.store import load_corpus
+from smsc_formats.edge.store import Case, load_corpus
 from tests.edge.test_secrets import ESCAPED_PSW, FORMS
 from tests.loopback import Answer, Seen, loopback
 
@@ -408,3 +409,116 @@ def test_a_short_credential_is_refused_in_a_param_only_as_the_whole_value(
                             "--call", "get_short_link", "--fmt", "0"], env)
     assert code == 3, stderr
     assert "credential" not in stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# Named cases ([tool.smsc-formats.cases], <corpus>/smsc-formats-cases.toml)
+
+NAMED = """\
+[cases]
+"get_messages/last-week" = { start = "17.11.2026", end = "23.11.2026", cnt = "100" }
+"get_stat/november" = { start = "01.11.2026", end = "20.11.2026" }
+"get_operator/moscow" = { phone = "79161234567" }
+"""
+
+
+def _named_corpus(tmp_path: Path, text: str = NAMED) -> Path:
+    out = tmp_path / "corpus"
+    out.mkdir()
+    (out / "smsc-formats-cases.toml").write_text(text, encoding="utf-8")
+    return out
+
+
+def test_named_cases_are_recorded_checked_and_drift_free(sim: SimulatorServer, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from smsc_formats.cli import drift as drift_cli
+    from smsc_formats.edge import recorder
+    from smsc_formats.edge.ledger import Ledger, Limiter
+
+    out = _named_corpus(tmp_path)
+    env = _env(tmp_path)
+    # get_stat allows 3 requests a minute: it is left out (--call) so nothing waits.
+    selection = ["--call", "get_messages", "--call", "get_operator",
+                 "--fmt", "0", "--fmt", "1", "--fmt", "2"]
+    code, _, stderr = _run(["record", "--base-url", sim.base_url, "--out", str(out),
+                            "--as-of", AS_OF, *selection], env)
+    assert code == 0, stderr
+    assert "recorded 5 case(s)" in stderr
+    cases = {(c.call, c.name): c for c in load_corpus(out)}
+    assert sorted(cases) == [("get_messages", "default"), ("get_messages", "last-week"),
+                             ("get_operator", "default"), ("get_operator", "moscow"),
+                             ("get_operator", "several-phones")]
+    assert dict(cases["get_messages", "last-week"].params) == {
+        "start": "17.11.2026", "end": "23.11.2026", "cnt": "100"}
+    assert dict(cases["get_operator", "moscow"].params) == {"phone": "79161234567"}
+    assert sorted(cases["get_operator", "moscow"].bodies) == [0, 1, 2]
+    assert all(c.cross_format == "ok" for c in cases.values())
+    _no_secret(stderr)
+
+    assert _run(["check", str(out)], env)[0] == 0
+    # Once recorded, a second run of the same selection sends nothing for them.
+    code, _, stderr = _run(["record", "--base-url", "http://127.0.0.1:9", "--out", str(out),
+                            "--as-of", AS_OF, *selection], env)
+    assert code == 0, stderr
+    assert "skipped get_operator/moscow: already recorded" in stderr
+
+    monkeypatch.setattr(drift_cli, "make_limiter",
+                        lambda max_wait: Limiter(Ledger(None), enabled=False))
+    seen: list[tuple[str, str, dict[str, str]]] = []
+    real = recorder.rerecord_all
+
+    def rerecord_all(stored: list[Case], *args: Any, **kwargs: Any) -> list[Case]:
+        seen.extend((c.call, c.name, dict(c.params)) for c in stored)
+        return real(stored, *args, **kwargs)
+
+    monkeypatch.setattr(drift_cli, "rerecord_all", rerecord_all)
+    code, stdout, stderr = _run(["drift", str(out), "--base-url", sim.base_url, "--quiet"], env)
+    assert code == 0, stdout + stderr
+    assert "0 finding(s)" in stdout
+    assert ("get_operator", "moscow", {"phone": "79161234567"}) in seen
+    assert ("get_messages", "last-week",
+            {"start": "17.11.2026", "end": "23.11.2026", "cnt": "100"}) in seen
+
+
+def test_a_named_case_with_a_default_name_replaces_it(sim: SimulatorServer,
+                                                      tmp_path: Path) -> None:
+    out = _named_corpus(tmp_path, '[cases]\n"get_short_link/default" = { id = "12345" }\n')
+    code, _, stderr = _run(["record", "--base-url", sim.base_url, "--out", str(out),
+                            "--call", "get_short_link", "--fmt", "3"], _env(tmp_path))
+    assert code == 0, stderr
+    assert (f"note: get_short_link/default: the named case ({out / 'smsc-formats-cases.toml'}:2)"
+            " replaces the default case of that name") in stderr
+    [case] = load_corpus(out)
+    assert dict(case.params) == {"id": "12345"}
+
+
+def test_a_bad_named_case_exits_2_naming_file_and_line_before_any_request(
+        tmp_path: Path) -> None:
+    out = _named_corpus(tmp_path, '[cases]\n"get_stat/ok" = {}\n"get_stat/x" = { psw = "pw-1" }\n')
+    with loopback([]) as server:
+        code, stdout, stderr = _run(["record", "--base-url", server.url, "--out", str(out)],
+                                    _env(tmp_path))
+        assert server.seen == []
+    assert code == 2
+    assert stdout == ""
+    assert stderr == (f"smsc-formats: error: {out / 'smsc-formats-cases.toml'}:3: case "
+                      "'get_stat/x': 'psw' is a credential; credentials come only from the "
+                      "environment and are never written\n")
+
+
+def test_a_named_case_whose_value_is_the_password_exits_2_unechoed(tmp_path: Path) -> None:
+    out = _named_corpus(tmp_path, f'[cases]\n"get_operator/x" = {{ phone = "{PSW}" }}\n'
+                        .replace("cli-Secret+pw", "79161234567"))
+    env = _env(tmp_path, SMSC_PSW="79161234567")
+    code, _, stderr = _run(["record", "--base-url", "http://127.0.0.1:9", "--out", str(out)], env)
+    assert code == 2
+    assert "smsc-formats-cases.toml:2: case 'get_operator/x': phone: the value holds a " \
+           "credential" in stderr
+    assert "79161234567" not in stderr
+
+
+def test_help_mentions_named_cases() -> None:
+    code, stdout, _ = _run(["record", "--help"], {})
+    assert code == 0
+    assert "[tool.smsc-formats.cases]" in stdout
+    assert "smsc-formats-cases.toml" in stdout

@@ -87,6 +87,12 @@ def _empty_project(tmp_path: Path) -> Path:
     ('[tool.smsc-formats]\nignore = []\nfail-on = "info"\n',
      ":1: unknown key(s) fail-on under [tool.smsc-formats]"),
     ('ignore = []\n[tool.smsc-formats]\nignore = []\n', "given both at the top and under"),
+    ('[tool.smsc-formats]\nignore = []\n[tool.smsc-formats.cases]\n"get_price/x" = {}\n',
+     ":1: unknown key(s) cases under [tool.smsc-formats]; only 'ignore' belongs here; 'cases' "
+     "belongs in pyproject.toml or the corpus's smsc-formats-cases.toml ([cases])"),
+    ('[tool.smsc-formats]\nredact = ["phone"]\n',
+     "unknown key(s) redact under [tool.smsc-formats]; only 'ignore' belongs here; 'redact' "
+     "belongs in pyproject.toml"),
 ])
 def test_an_unknown_table_is_an_error_naming_its_line(tmp_path: Path, text: str,
                                                       message: str) -> None:

@@ -17,15 +17,19 @@ import pytest
 from smsc_formats.api import parse
 from smsc_formats.canonical import to_canonical
 from smsc_formats.edge import store
+from smsc_formats.edge.cases import UserCase
 from smsc_formats.edge.ledger import Ledger, Limiter, account_id, server_id
 from smsc_formats.edge.recorder import (
     DEFAULT_CASES,
     RETRY_BACKOFF,
     Event,
+    PlanError,
     RecordError,
     cross_format,
+    plan_cases,
     record,
     rerecord,
+    rerecord_all,
 )
 from smsc_formats.edge.secrets import scan
 from smsc_formats.edge.simulator import SimulatorConfig, SimulatorServer, start_simulator
@@ -606,3 +610,88 @@ def test_a_case_whose_meta_json_could_not_be_loaded_is_never_written(tmp_path: P
     with pytest.raises(store.StoreError, match="'content_type' must be printable ASCII"):
         store.write_case(tmp_path, case)
     assert not (tmp_path / "get_stat").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Named cases
+
+
+def _named(call: str, name: str, **params: str) -> UserCase:
+    return UserCase(call, name, params, "pyproject.toml:7")
+
+
+def test_named_cases_come_after_the_defaults_and_use_their_own_params(tmp_path: Path) -> None:
+    named = [_named("get_messages", "three-days", start="20.11.2026", end="22.11.2026",
+                    cnt="50"),
+             _named("get_operator", "moscow", phone="79161234567")]
+    plans = plan_cases(tmp_path, fmts=[3], as_of=date(2026, 11, 24), cases=named)
+    assert [(p.call, p.name) for p in plans] == [
+        *((c.call, c.name) for c in DEFAULT_CASES),
+        ("get_messages", "three-days"), ("get_operator", "moscow")]
+    assert plans[-1].params == {"phone": "79161234567"}
+    # --call narrows named cases too; --param changes only the defaults.
+    plans = plan_cases(tmp_path, calls=["get_operator"], fmts=[3], cases=named,
+                       overrides={"get_operator": {"phone": "79031112233"}})
+    assert [(p.name, dict(p.params)) for p in plans] == [
+        ("default", {"phone": "79031112233"}), ("several-phones", {"phone": "79031112233"}),
+        ("moscow", {"phone": "79161234567"})]
+
+
+def test_a_named_case_window_is_recorded_as_the_dataset_has_it(sim: SimulatorServer,
+                                                               tmp_path: Path) -> None:
+    named = [_named("get_messages", "three-days", start="20.11.2026", end="22.11.2026",
+                    cnt="50")]
+    _record(sim, tmp_path, calls=["get_messages"], fmts=[0, 3], cases=named)
+    case = load_case(tmp_path / "get_messages" / "three-days")
+    assert dict(case.params) == {"start": "20.11.2026", "end": "22.11.2026", "cnt": "50"}
+    assert case.cross_format == "ok"
+    sent = parse(case.bodies[3], call="get_messages", fmt=3)
+    assert isinstance(sent, list)
+    expected = [m.id for m in sim.dataset.messages
+                if date(2026, 11, 20) <= m.send_date.date() <= date(2026, 11, 22)][:50]
+    assert expected
+    assert [m.id for m in sent if isinstance(m, SentMessage)] == expected
+
+
+def test_named_cases_follow_the_modes(tmp_path: Path) -> None:
+    log: list[str] = []
+    server = _server(log)
+    named = [_named("get_operator", "moscow", phone="79161234567")]
+    try:
+        _record(server, tmp_path, calls=["get_operator"], fmts=[0], cases=named)
+        assert len(log) == 3
+        _record(server, tmp_path, calls=["get_operator"], fmts=[0, 1], mode="new",
+                cases=named)
+        assert len(log) == 6
+        assert sorted(load_case(tmp_path / "get_operator" / "moscow").bodies) == [0, 1]
+        events: list[Event] = []
+        changed = [_named("get_operator", "moscow", phone="79031112233")]
+        _record(server, tmp_path, calls=["get_operator"], fmts=[3], mode="all", cases=changed,
+                progress=events.append)
+        case = load_case(tmp_path / "get_operator" / "moscow")
+        assert dict(case.params) == {"phone": "79031112233"}
+        assert sorted(case.bodies) == [3]
+        assert "get_operator/moscow: fmt 0 dropped (recorded with other parameters or " \
+               "charset)" in [e.message for e in events]
+    finally:
+        server.shutdown()
+
+
+def test_a_named_case_holding_a_credential_is_refused_before_any_request(
+        tmp_path: Path) -> None:
+    with loopback([]) as server:
+        with pytest.raises(PlanError) as err:
+            record(server.url, tmp_path, CREDS, cases=[_named("get_short_link", "x", id=PSW)])
+        assert server.seen == []
+    assert str(err.value).startswith("pyproject.toml:7: case 'get_short_link/x': id: the value "
+                                     "holds a credential")
+    assert PSW not in str(err.value)
+
+
+def test_rerecord_all_repeats_a_named_case(sim: SimulatorServer, tmp_path: Path) -> None:
+    named = [_named("get_operator", "moscow", phone="79161234567")]
+    [case] = [c for c in _record(sim, tmp_path, calls=["get_operator"], fmts=[2], cases=named)
+              if c.name == "moscow"]
+    [again] = rerecord_all([case], sim.base_url, CREDS, _free_limiter(), source="simulator")
+    assert (again.name, dict(again.params)) == ("moscow", {"phone": "79161234567"})
+    assert again.bodies == case.bodies
