@@ -3,9 +3,7 @@ standard library places them, and parse, iter_parse and the wire view agree (iss
 
 from __future__ import annotations
 
-import gc
 import json
-import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -21,6 +19,7 @@ from smsc_formats.codecs.json_tokens import JsonTokenizer, load, records
 from smsc_formats.codecs.tokens import Token
 from smsc_formats.spec import CALLS, ListBody
 from smsc_formats.strategies import bodies
+from tests.timing import best_of_5
 
 LIST_CALLS = sorted(n for n, c in CALLS.items() if isinstance(c.body, ListBody))
 PIECES = [b'"', b"{", b"}", b"[", b"]", b",", b":", b" ", b"1", b"\\", b'"id": 1', b"1e999",
@@ -241,20 +240,6 @@ def _feed_all(text: str, size: int = 4096) -> int:
     return len(list(tokenizer.events()))
 
 
-def _best_of_5(run: Callable[[], object]) -> float:
-    best = float("inf")
-    gc.collect()
-    gc.disable()
-    try:
-        for _ in range(5):
-            start = time.perf_counter()
-            run()
-            best = min(best, time.perf_counter() - start)
-    finally:
-        gc.enable()
-    return best
-
-
 @pytest.mark.parametrize("name", sorted(LONG_ELEMENTS))
 def test_feeding_a_long_element_takes_linear_time(name: str) -> None:
     """Ratios only: a 16x longer element fed in 4 KiB pieces may take at most 64x as long
@@ -262,5 +247,5 @@ def test_feeding_a_long_element_takes_linear_time(name: str) -> None:
     build = LONG_ELEMENTS[name]
     small, big = build(5_000), build(80_000)
     assert len(big) >= 15 * len(small)
-    ratio = _best_of_5(lambda: _feed_all(big)) / _best_of_5(lambda: _feed_all(small))
+    ratio = best_of_5(lambda: _feed_all(big)) / best_of_5(lambda: _feed_all(small))
     assert ratio < 64, f"{name}: x16 element took x{ratio:.1f} time"

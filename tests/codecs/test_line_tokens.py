@@ -9,8 +9,6 @@ free text, and the fmt=0 body that made the old record pattern backtrack.
 from __future__ import annotations
 
 import dataclasses
-import gc
-import time
 from collections.abc import Callable
 from typing import Any
 from unittest import mock
@@ -27,6 +25,7 @@ from smsc_formats.codecs.plan import record_plan
 from smsc_formats.model import SmscApiError
 from smsc_formats.spec import CALLS, ListBody, OneOrListBody, RecordBody, SectionsBody
 from smsc_formats.strategies import bodies, replies
+from tests.timing import best_of_5
 
 CALL_FMT = [(call, fmt) for call in CALLS for fmt in (0, 1)]
 LIST_CALLS = [(c, f) for c, f in CALL_FMT if isinstance(CALLS[c].body, ListBody)]
@@ -318,22 +317,6 @@ ADVERSARIAL: dict[str, tuple[str, int, Callable[[int], str]]] = {
 }
 
 
-def _best_of_5(run: Callable[[], object]) -> float:
-    """The fastest of five runs, with the garbage collector held off (noise on a busy CI
-    machine only ever adds time, so the minimum is the truest figure)."""
-    best = float("inf")
-    gc.collect()
-    gc.disable()
-    try:
-        for _ in range(5):
-            start = time.perf_counter()
-            run()
-            best = min(best, time.perf_counter() - start)
-    finally:
-        gc.enable()
-    return best
-
-
 @pytest.mark.parametrize("name", sorted(ADVERSARIAL))
 def test_reading_time_grows_linearly(name: str) -> None:
     """Ratios only: a body 16x as long may take at most 64x as long. Linear time gives 16x,
@@ -348,5 +331,5 @@ def test_reading_time_grows_linearly(name: str) -> None:
 
     small, big = build(200).encode(), build(3200).encode()
     assert len(big) >= 15 * len(small)
-    ratio = _best_of_5(read(big)) / _best_of_5(read(small))
+    ratio = best_of_5(read(big)) / best_of_5(read(small))
     assert ratio < 64, f"{name}: x16 body took x{ratio:.1f} time"
