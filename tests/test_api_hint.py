@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from smsc_formats import ParseError, emit, parse
+from smsc_formats import ParseError, emit, iter_parse, parse
 from smsc_formats.api import HINT_LIMIT
 from smsc_formats.spec import CALLS, FORMATS
 
@@ -87,6 +87,21 @@ def test_a_huge_body_is_not_tried_as_the_other_calls() -> None:
     with pytest.raises(ParseError) as info:
         parse(body, call="get_stat", fmt=0)
     assert "(this looks like a get_messages fmt=0 body)" in str(info.value)
+
+
+def test_parse_and_iter_parse_give_the_same_error_on_either_side_of_the_limit() -> None:
+    """An attacker's find: a body iter_parse streams (4 KiB and more) got the hint from parse
+    only. Now the hint is given to bodies under the limit, which the stream reads whole."""
+    line = (DATA / "get_stat" / "default.txt").read_bytes().split(b"\n")[0]
+    for count in (1, 1 + HINT_LIMIT // len(line)):
+        body = b"\n".join([line] * count)
+        with pytest.raises(ParseError) as whole:
+            parse(body, call="get_stat", fmt=1)
+        with pytest.raises(ParseError) as streamed:
+            list(iter_parse([body[i:i + 7] for i in range(0, len(body), 7)], call="get_stat",
+                            fmt=1))
+        assert str(streamed.value) == str(whole.value)
+        assert ("(this looks like a get_stat fmt=0 body)" in str(whole.value)) == (count == 1)
 
 
 def test_a_body_of_this_call_broken_after_its_first_line_gets_no_hint() -> None:
