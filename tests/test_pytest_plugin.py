@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.edge.test_replay import write_corpus
+from tests.simulated import recording_simulator
 
 pytest_plugins = ["pytester"]
 
@@ -368,19 +369,11 @@ def test_answers_async(smsc_mock):
 
 def test_record_once_against_the_simulator_then_replay_offline(
         pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from smsc_formats.edge.simulator import SimulatorConfig, start_simulator
-
     login, psw = "rec-login-5K", "rec-password-Z9"
-    monkeypatch.setenv("SMSC_LOGIN", login)
-    monkeypatch.setenv("SMSC_PSW", psw)
-    monkeypatch.setenv("SMSC_FORMATS_LEDGER", str(tmp_path / "ledger.json"))
     pytester.makepyfile(smsc_client=CLIENT, test_record=RECORD_TESTS)
-    sim = start_simulator(SimulatorConfig(login=login, psw=psw, limits=False))
-    try:
+    with recording_simulator(monkeypatch, tmp_path, login=login, psw=psw) as base_url:
         result = pytester.runpytest("-p", "no:cacheprovider", "--smsc-record-mode=once",
-                                    f"--smsc-record-base-url={sim.base_url}")
-    finally:
-        sim.shutdown()
+                                    f"--smsc-record-base-url={base_url}")
     result.assert_outcomes(passed=3)
     corpus = pytester.path / "fixtures"
     assert sorted(str(p.relative_to(corpus)) for p in corpus.glob("*/*")) == [
@@ -398,7 +391,7 @@ def test_record_once_against_the_simulator_then_replay_offline(
     offline = pytester.runpytest("-p", "no:cacheprovider")
     offline.assert_outcomes(passed=3)
     again = pytester.runpytest("-p", "no:cacheprovider", "--smsc-record-mode=once",
-                               f"--smsc-record-base-url={sim.base_url}")
+                               f"--smsc-record-base-url={base_url}")
     again.assert_outcomes(passed=3)
 
 
@@ -597,16 +590,10 @@ def _snapshot(root: Path) -> dict[str, bytes]:
 
 def test_record_new_episodes_keeps_old_cases_and_all_records_again(
         pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from smsc_formats.edge.simulator import SimulatorConfig, start_simulator
-
-    monkeypatch.setenv("SMSC_LOGIN", "demo")
-    monkeypatch.setenv("SMSC_PSW", "demo-password")
-    monkeypatch.setenv("SMSC_FORMATS_LEDGER", str(tmp_path / "ledger.json"))
     pytester.makepyfile(smsc_client=CLIENT, test_record=RECORD_TESTS)
     log: list[str] = []
-    sim = start_simulator(SimulatorConfig(limits=False), access_log=log.append)
-    url = f"--smsc-record-base-url={sim.base_url}"
-    try:
+    with recording_simulator(monkeypatch, tmp_path, access_log=log.append) as base_url:
+        url = f"--smsc-record-base-url={base_url}"
         pytester.runpytest("-p", "no:cacheprovider", "--smsc-record-mode=once",
                            url).assert_outcomes(passed=3)
         assert len(log) == 3
@@ -624,8 +611,6 @@ def test_record_new_episodes_keeps_old_cases_and_all_records_again(
                            url).assert_outcomes(passed=4)
         assert len(log) == 8  # every request again, into the same four cases
         assert sorted(_snapshot(corpus)) == sorted(after)
-    finally:
-        sim.shutdown()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -644,20 +629,9 @@ def hide_messages(reply):
 
 def _record_with_simulator(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
                            tmp_path: Path, *args: str) -> pytest.RunResult:
-    from datetime import date
-
-    from smsc_formats.edge.simulator import SimulatorConfig, start_simulator
-
-    monkeypatch.setenv("SMSC_LOGIN", "demo")
-    monkeypatch.setenv("SMSC_PSW", "demo-password")
-    monkeypatch.setenv("SMSC_FORMATS_LEDGER", str(tmp_path / "ledger.json"))
-    monkeypatch.delenv("SMSC_FORMATS_REDACT_KEY", raising=False)
-    sim = start_simulator(SimulatorConfig(limits=False, day=date(2026, 11, 24)))
-    try:
+    with recording_simulator(monkeypatch, tmp_path) as base_url:
         return pytester.runpytest("-p", "no:cacheprovider", "--smsc-record-mode=once",
-                                  f"--smsc-record-base-url={sim.base_url}", *args)
-    finally:
-        sim.shutdown()
+                                  f"--smsc-record-base-url={base_url}", *args)
 
 
 def _simulator_answers() -> list[Any]:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.simulated import recording_simulator
+
 pytest_plugins = ["pytester"]
 
 DAY = date(2026, 11, 24)
@@ -154,20 +156,12 @@ def _phones() -> set[str]:
 def recorded(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
              tmp_path: Path) -> tuple[pytest.Pytester, pytest.RunResult]:
     """The project, recorded once from the simulator with phones and messages masked."""
-    from smsc_formats.edge.simulator import SimulatorConfig, start_simulator
-
-    monkeypatch.setenv("SMSC_LOGIN", LOGIN)
-    monkeypatch.setenv("SMSC_PSW", PSW)
-    monkeypatch.setenv("SMSC_FORMATS_LEDGER", str(tmp_path / "ledger.json"))
-    monkeypatch.setenv("SMSC_FORMATS_REDACT_KEY", "done-criteria-key")
     pytester.makepyfile(smsc_client=CLIENT, test_recorded=RECORDED_TESTS, conftest=CONFTEST)
-    sim = start_simulator(SimulatorConfig(login=LOGIN, psw=PSW, limits=False, day=DAY))
-    try:
+    with recording_simulator(monkeypatch, tmp_path, login=LOGIN, psw=PSW,
+                             redact_key="done-criteria-key") as base_url:
         result = pytester.runpytest("-p", "no:cacheprovider", "--smsc-record-mode=once",
-                                    f"--smsc-record-base-url={sim.base_url}",
+                                    f"--smsc-record-base-url={base_url}",
                                     "--smsc-redact", "phone,to_phone,message")
-    finally:
-        sim.shutdown()
     return pytester, result
 
 

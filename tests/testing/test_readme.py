@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 import shlex
 import sys
-from datetime import date
 from pathlib import Path
 
 import pytest
+
+from tests.simulated import recording_simulator
 
 pytest_plugins = ["pytester"]
 
@@ -68,7 +69,6 @@ def _pytest_args(line: str) -> list[str]:
 def test_every_snippet_runs_as_written(pytester: pytest.Pytester,
                                        monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-    from smsc_formats.edge.simulator import SimulatorConfig, start_simulator
 
     blocks = _blocks()
     for name, body in _named(blocks).items():
@@ -76,16 +76,9 @@ def test_every_snippet_runs_as_written(pytester: pytest.Pytester,
     pytester.makeconftest(DERANDOMIZED)
     [shell] = [body for lang, body in blocks if lang == "sh"]
     record, offline = (_pytest_args(line) for line in shell.splitlines() if line.strip())
-    monkeypatch.setenv("SMSC_LOGIN", "demo")
-    monkeypatch.setenv("SMSC_PSW", "demo-password")
-    monkeypatch.setenv("SMSC_FORMATS_LEDGER", str(tmp_path / "ledger.json"))
-    monkeypatch.delenv("SMSC_FORMATS_REDACT_KEY", raising=False)
-    sim = start_simulator(SimulatorConfig(limits=False, day=date(2026, 11, 24)))
-    try:
+    with recording_simulator(monkeypatch, tmp_path) as base_url:
         recorded = pytester.runpytest("-p", "no:cacheprovider", *record,
-                                      f"--smsc-record-base-url={sim.base_url}")
-    finally:
-        sim.shutdown()
+                                      f"--smsc-record-base-url={base_url}")
     recorded.assert_outcomes(passed=5)
     corpus = pytester.path / "fixtures"
     assert sorted(str(p.relative_to(corpus)) for p in corpus.glob("*/*")) == [
