@@ -59,9 +59,6 @@ class UserCase:
     params: Mapping[str, str]
     where: str
 
-    def shown(self) -> str:
-        return "&".join(f"{k}={v}" for k, v in self.params.items()) or "(none)"
-
 
 def _read(path: Path) -> tuple[dict[str, Any], list[str]]:
     try:
