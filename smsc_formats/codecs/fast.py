@@ -37,7 +37,7 @@ from ..spec import Form, JsonType, Kind, Place
 from ..values import SHAPES
 from .plan import RecordPlan, SlotPlan
 
-_ABSENT: Any = object()
+ABSENT: Any = object()
 _DAY_CACHE_LIMIT = 4096
 _CATCH = "(ValueError, ArithmeticError, OSError, TypeError, KeyError, AttributeError)"
 
@@ -140,7 +140,7 @@ def _reader(plan: RecordPlan, tz: tzinfo, arg: str, source: _Source,
     ns: dict[str, Any] = {"_new": object.__new__, "_base": base, "_model": model, "_D": Decimal,
                           "_dt": datetime, "_fromts": datetime.fromtimestamp, "_tz": tz,
                           "_td": timedelta,
-                          "_A": _ABSENT, **caches, **namespace}
+                          "_A": ABSENT, **caches, **namespace}
     count: dict[int, int] = {}
     for sp in plan.slots:
         count[sp.index] = count.get(sp.index, 0) + 1
@@ -293,7 +293,7 @@ class JsonRecords(NamedTuple):
 
     Every struct field is typed ``Any``, so ``decode`` fails only where the generic path
     must speak (no list, a missing required key, malformed JSON); an absent optional key is
-    ``_ABSENT``. Keys no slot reads are skipped by msgspec, and a repeated key keeps its last
+    ``ABSENT``. Keys no slot reads are skipped by msgspec, and a repeated key keeps its last
     value, so the caller compares :meth:`members` with the body's count of keys.
     """
 
@@ -301,10 +301,12 @@ class JsonRecords(NamedTuple):
     read: Reader
     width: int
     optional: tuple[Callable[[Any], Any], ...]
+    typed: frozenset[int]
+    """The slots whose JSON type the decoder checks (as ``int`` or ``str``)."""
 
     def members(self, records: list[Any]) -> int:
         """How many keys the decoded records spelled (those with a slot, once each)."""
-        absent = sum([list(map(get, records)).count(_ABSENT) for get in self.optional])
+        absent = sum([list(map(get, records)).count(ABSENT) for get in self.optional])
         return self.width * len(records) - absent
 
 
@@ -324,7 +326,7 @@ def json_records(plan: RecordPlan, tz: tzinfo) -> JsonRecords | None:
                       and sp.field.kind not in (Kind.MONEY, Kind.TZ))
     fields: list[Any] = [
         (f"f{k}", (int if sp.slot.json is JsonType.NUMBER and _typed(sp) else str)
-         if k in typed else Any) if required[k] else (f"f{k}", Any, _ABSENT)
+         if k in typed else Any) if required[k] else (f"f{k}", Any, ABSENT)
         for k, sp in enumerate(plan.slots)]
     struct = msgspec.defstruct(f"_{plan.spec.name}Json", fields, kw_only=True, gc=False,
                                rename={f"f{k}": wire for k, wire in enumerate(wires)})
@@ -334,7 +336,7 @@ def json_records(plan: RecordPlan, tz: tzinfo) -> JsonRecords | None:
     if read is declined:
         return None
     optional = tuple(attrgetter(f"f{k}") for k in range(len(wires)) if not required[k])
-    return JsonRecords(decode, read, len(wires), optional)
+    return JsonRecords(decode, read, len(wires), optional, typed)
 
 
 # -- writers ---------------------------------------------------------------------------------
@@ -526,5 +528,5 @@ def json_writer(plan: RecordPlan) -> Writer:
     return _writer(plan, assemble, extra={"_quote": encode_basestring})
 
 
-__all__ = ["JsonRecords", "declined", "encode_basestring", "json_reader", "json_records",
+__all__ = ["ABSENT", "JsonRecords", "declined", "encode_basestring", "json_reader", "json_records",
            "json_writer", "line_writer", "values_reader", "xml_reader", "xml_writer"]

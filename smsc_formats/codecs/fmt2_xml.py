@@ -14,13 +14,14 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import tzinfo
+from operator import attrgetter
 from typing import Any
 
 from ..errors import EmitError, ParseError, clip
 from ..model import ApiError, Price
 from ..spec import CallSpec, Form, ListBody, OneOrListBody, Place, RecordBody, RecordSpec
 from ..values import ValueProblem, reader, writer
-from . import fast, xml_tokens
+from . import fast, native, xml_tokens
 from .plan import MISSING, RecordPlan, build_sections, check_type, record_plan, write_value
 from .xml_tokens import strip_declaration
 
@@ -31,6 +32,7 @@ _NOT_ATTRIBUTE_CHAR = re.compile("[^\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010fff
 
 _RECORD = xml_tokens.Shape({})
 """The shape an error body is read with: its root is one record."""
+_FIELDS, _GROUP, _TAG = attrgetter("fields"), attrgetter("group"), attrgetter("element.tag")
 
 
 def _feed(pieces: Iterable[str], tokenizer: xml_tokens.XmlTokenizer
@@ -129,7 +131,7 @@ class XmlCodec:
             events = itertools.chain(() if first is None else (first,), events)
         if isinstance(body, ListBody):
             self._root(root, body.xml_root, call)
-            return list(self._items(events, "$[]", body.xml_root, body.record, call, tz))
+            return self._records(events, body.xml_root, body.record, call, tz)
         if isinstance(body, RecordBody):
             self._root(root, body.record.xml_tag, call)
             return self._one(events, record_plan(body.record, fmt, tz), call)
@@ -137,7 +139,7 @@ class XmlCodec:
             if root.tag == body.one.xml_tag:
                 return self._one(events, record_plan(body.one, fmt, tz), call)
             self._root(root, body.xml_root, call)
-            return list(self._items(events, "$[]", body.xml_root, body.many, call, tz))
+            return self._records(events, body.xml_root, body.many, call, tz)
         self._root(root, body.xml_root, call)
         top = next(events)
         assert isinstance(top, xml_tokens.XmlRecord)
@@ -169,6 +171,19 @@ class XmlCodec:
         for _ in events:  # nothing nests in a record: the tokenizer refused it
             pass
         return fast.xml_reader(plan, plan.tz)(record) or self._record(record, plan, call, "$")
+
+    def _records(self, events: Iterator[Any], parent: str, spec: RecordSpec, call: CallSpec,
+                 tz: tzinfo) -> list[Any]:
+        """A whole list body's records: by the compiled builder when every record is a plain
+        ``<tag>`` of text fields (see :mod:`.native`), else record by record."""
+        records = list(events)
+        fields = list(map(_FIELDS, records))
+        if (None not in fields and set(map(_GROUP, records)) <= {"$[]"}
+                and set(map(_TAG, records)) <= {spec.xml_tag}):
+            got = native.read(record_plan(spec, fmt, tz), tz, native.Mode.FIELDS, fields)
+            if got is not None:
+                return got
+        return list(self._items(iter(records), "$[]", parent, spec, call, tz))
 
     def _items(self, events: Iterator[Any], group: str, parent: str, spec: RecordSpec,
                call: CallSpec, tz: tzinfo) -> Iterator[Any]:

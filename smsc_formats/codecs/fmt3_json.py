@@ -18,7 +18,7 @@ from ..errors import EmitError, ParseError, clip
 from ..model import ApiError, Price
 from ..spec import CallSpec, Form, JsonType, ListBody, OneOrListBody, RecordBody, RecordSpec
 from ..values import ValueProblem, json_reader, writer
-from . import fast, json_tokens
+from . import fast, json_tokens, native
 from .plan import MISSING, RecordPlan, build_sections, check_type, record_plan, write_value
 
 fmt = 3
@@ -55,6 +55,10 @@ def _typed_list(data: str | bytes, call: CallSpec, tz: tzinfo) -> list[Any] | No
     structs = json_tokens.typed(data, conv.decode, conv.members)
     if structs is None:
         return None
+    records = native.read(record_plan(body.record, fmt, tz), tz, native.Mode.ATTRIBUTES,
+                          structs)
+    if records is not None:
+        return records
     records = list(map(conv.read, structs))
     return records if all(records) else None
 

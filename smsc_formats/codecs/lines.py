@@ -26,7 +26,7 @@ from ..spec import (
     SectionsBody,
 )
 from ..values import ValueProblem, reader, writer
-from . import fast
+from . import fast, native
 from .line_tokens import (
     LineRecord,
     Orphan,
@@ -131,6 +131,9 @@ class LineCodec:
         raws = list(map(values_function(plan), texts))
         if not all(raws):  # a split declined (raws are non-empty sequences or None)
             return None
+        records = native.read(plan, plan.tz, native.Mode.SEQUENCE, raws)
+        if records is not None:
+            return records
         out = list(map(fast.values_reader(plan, plan.tz), raws))
         # the records are truthy (no __bool__ or __len__), and `all` compares with nothing
         return out if all(out) else None

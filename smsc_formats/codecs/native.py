@@ -1,0 +1,115 @@
+"""The optional compiled record builder, ``smsc_formats._native``, and its programs.
+
+Where the C extension was built (it is optional: without a compiler the package installs and
+runs as pure Python), a whole list body's raw values become model records in one C loop:
+integers, dates and timestamps are converted and each record's slots filled without a
+Python-level operation per value. Each plan becomes a *program*, a tuple the extension reads
+(see the comment at the top of ``_native.c``): per model field, its slot descriptor, whether
+it is optional, and its slots, most preferred first, with their key, kind and JSON type.
+
+The extension accepts only what the generated readers of :mod:`.fast` accept and converts it
+to equal values; on anything else it returns None and the caller reads the body record by
+record as before, so whether it is there never changes a result or an error. The tests hold
+the two paths together (``tests/codecs/test_native.py``).
+
+``SMSC_FORMATS_NO_EXTENSIONS=1`` in the environment turns it off (the aio-libs convention).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timezone, tzinfo
+from decimal import Decimal
+from enum import IntEnum
+from functools import cache
+from typing import Any
+
+from ..model import SLOTS
+from ..spec import Form, JsonType, Kind, Place
+from .fast import ABSENT
+from .plan import RecordPlan, SlotPlan
+
+try:
+    from .. import _native
+except ImportError:  # pragma: no cover - depends on how the package was built
+    _native = None  # type: ignore[assignment]
+
+
+class Mode(IntEnum):
+    """How the extension fetches a slot's raw value from a row."""
+
+    SEQUENCE = 0
+    """fmt 0/1: each row is the sequence of a record's values, one per slot (None: absent)."""
+    FIELDS = 1
+    """fmt 2: each row is a dict of child tag to text."""
+    ATTRIBUTES = 2
+    """fmt 3: each row is a decoded struct (``fast.JsonRecords``), a slot ``k`` its ``fk``."""
+
+
+_KINDS = {Kind.TEXT: 0, Kind.CODE: 0, Kind.INT: 1, Kind.TZ: 2, Kind.MONEY: 3}
+_DATE, _TIMESTAMP = 4, 5
+
+
+def available() -> bool:
+    """Whether the compiled builder is built and not turned off."""
+    return _native is not None and not os.environ.get("SMSC_FORMATS_NO_EXTENSIONS")
+
+
+ENABLED = available()
+"""Read once at import; tests switch it to compare the two paths."""
+
+
+def _kind(sp: SlotPlan) -> int:
+    if sp.field.kind is Kind.INSTANT:
+        return _DATE if sp.slot.form is Form.DATE else _TIMESTAMP
+    return _KINDS[sp.field.kind]
+
+
+def _key(k: int, sp: SlotPlan, mode: Mode) -> Any:
+    if mode is Mode.SEQUENCE:
+        return k
+    if mode is Mode.FIELDS:
+        return sp.slot.wire
+    return sys.intern(f"f{k}")
+
+
+@cache
+def program(plan: RecordPlan, tz: tzinfo, mode: Mode) -> tuple[Any, ...] | None:
+    """The extension's program for a plan read in ``mode``, or None where it has none (a
+    fmt=2 attribute or text slot)."""
+    base = SLOTS.get(plan.model)  # type: ignore[call-overload]
+    if base is None:
+        return None
+    if mode is Mode.FIELDS and any(sp.slot.place is not Place.CHILD for sp in plan.slots):
+        return None
+    fields = []
+    for i, field in enumerate(plan.spec.fields):
+        slots = sorted(((k, sp) for k, sp in enumerate(plan.slots) if sp.index == i),
+                       key=lambda item: not item[1].primary)
+        if not slots:
+            return None
+        fields.append((base.__dict__[field.name], field.optional, tuple(
+            (_key(k, sp, mode), _kind(sp),
+             int(mode is Mode.ATTRIBUTES and sp.slot.json is JsonType.NUMBER
+                 and sp.field.kind not in (Kind.TEXT, Kind.CODE)))
+            for k, sp in slots)))
+    epoch = datetime.fromtimestamp(0, tz) if isinstance(tz, timezone) else None
+    absent = ABSENT if mode is Mode.ATTRIBUTES else None
+    return (plan.model, int(mode), absent, tz, epoch, datetime.fromtimestamp, Decimal,
+            tuple(fields))
+
+
+def read(plan: RecordPlan, tz: tzinfo, mode: Mode, rows: Sequence[Any]) -> list[Any] | None:
+    """A whole list body's records from its rows, or None where the extension is off, has no
+    program for the plan, or leaves any record to the record-by-record readers."""
+    if not ENABLED:
+        return None
+    code = program(plan, tz, mode)
+    if code is None:
+        return None
+    return _native.read(code, rows if isinstance(rows, list) else list(rows))
+
+
+__all__ = ["ENABLED", "Mode", "available", "program", "read"]

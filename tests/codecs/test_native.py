@@ -1,0 +1,282 @@
+"""The compiled record builder (``smsc_formats._native``) against the pure-Python readers.
+
+Whether the extension is there never changes a result or an error:
+
+* fed a whole list body's rows, it builds exactly the records the generated readers of
+  ``codecs/fast.py`` build, or declines (None) wherever any of them declines; the rows are
+  tokenized from emitted bodies, then cells are replaced with values at every edge of the
+  spec's shapes (bad days, leap days, hour 24, year 0 and 9999, ``+7``, ``1_000``, Arabic
+  digits, huge numbers, wrong JSON types, missing keys);
+* ``parse`` gives the same records or the same error with it as without it, on valid and on
+  mutated bodies of every list call in every format.
+
+(``tests/test_api_fuzz.py`` compares ``parse`` with ``iter_parse`` too, which reads record by
+record and never calls the extension.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smsc_formats import ParseError, emit, parse, unwrap
+from smsc_formats.codecs import fast, native, xml_tokens
+from smsc_formats.codecs.line_tokens import record_texts, values_function
+from smsc_formats.codecs.plan import RecordPlan, record_plan
+from smsc_formats.spec import CALLS, ListBody
+from smsc_formats.strategies import replies
+from smsc_formats.values import MOSCOW
+
+from ..test_api_fuzz import mutated
+
+LIST_CALLS = sorted(name for name, call in CALLS.items() if isinstance(call.body, ListBody))
+ROOT = Path(__file__).resolve().parents[2]
+
+needs_extension = pytest.mark.skipif(not native.available(),
+                                     reason="the C extension is not built here")
+
+TEXTS: list[Any] = [
+    None, "", "0", "-0", "00", "+7", " 7", "7 ", "1_000", "\u0667", "7-1", "--7", "-", "99",
+    "100", "-99", "+99", "+", "1.5", "1.", ".5", "-1.50", "1e5", "NaN", "Infinity", "0x10",
+    "31.02.2026 13:05:09", "29.02.2024 00:00:00", "29.02.2026 00:00:00", "24.11.2026 24:00:00",
+    "24.11.2026 23:60:00", "24.11.2026 23:59:60", "24.11.2026 23:59:59", "24.11.0000 10:00:00",
+    "01.01.0001 00:00:00", "31.12.9999 23:59:59", "24.11.2026 13:05:9", "24.11.2026 13:05",
+    "24.11.2026 13:05:09 ", "\uff124.11.2026 13:05:09", "24-11-2026 13:05:09",
+    "24.13.2026 13:05:09", "00.11.2026 13:05:09", "99999999999999999999",
+    "-9223372036854775809", "253402300799", "253402289999", "253402300800", "-62135596800",
+    "-62135607600", "-62135596801",
+    "1" * 5000, "\x00", "7\x005", "\u0442\u0435\u043a\u0441\u0442", "a,b", "line\nbreak",
+]
+"""Raw text values at the edges of the spec's shapes (and None: absent)."""
+
+JSON_VALUES: list[Any] = [
+    fast.ABSENT, None, "", 0, -1, 7, True, False, 99, -99, 100, -100, 2**70, -(2**63),
+    1_700_000_000, 253_402_289_999, 253_402_300_800, Decimal("7.5"), Decimal("1e400"), "7",
+    "-0", [], {}, *[t for t in TEXTS if isinstance(t, str) and len(t) < 100],
+]
+"""Decoded JSON values: every JSON type, out-of-range numbers, and the raw texts."""
+
+
+def _plan(call: str, fmt: int) -> RecordPlan:
+    body = CALLS[call].body
+    assert isinstance(body, ListBody)
+    return record_plan(body.record, fmt, MOSCOW)
+
+
+@contextlib.contextmanager
+def _native(on: bool) -> Iterator[None]:
+    saved = native.ENABLED
+    native.ENABLED = on
+    try:
+        yield
+    finally:
+        native.ENABLED = saved
+
+
+def _outcome(body: bytes, call: str, fmt: int | None) -> object:
+    try:
+        return parse(body, call=call, fmt=fmt)
+    except ParseError as exc:
+        return str(exc)
+
+
+def _cells(data: st.DataObject, rows: list[list[Any]], width: int, values: list[Any]) -> None:
+    """Replace up to four cells of ``rows`` with drawn values (in place)."""
+    for _ in range(data.draw(st.integers(0, 4))):
+        row = data.draw(st.integers(0, len(rows) - 1))
+        rows[row][data.draw(st.integers(0, width - 1))] = data.draw(st.sampled_from(values))
+
+
+@st.composite
+def list_replies(draw: st.DrawFn, call: str) -> list[Any]:
+    """A non-empty reply of a list call."""
+    reply = draw(replies(call, with_errors=False, max_records=6).filter(bool))
+    assert isinstance(reply, list)
+    return reply
+
+
+# -- the extension itself --------------------------------------------------------------------
+
+
+def test_the_extension_is_built_where_a_compiler_is() -> None:
+    """CI has a C compiler, so the install there must have built the extension (an optional
+    build fails quietly: this is where it would show)."""
+    if shutil.which("cc") is None and shutil.which("gcc") is None:
+        pytest.skip("no C compiler: the package runs as pure Python")
+    if os.environ.get("SMSC_FORMATS_NO_EXTENSIONS"):
+        pytest.skip("turned off by SMSC_FORMATS_NO_EXTENSIONS")
+    assert native.available()
+
+
+def test_the_environment_variable_turns_it_off() -> None:
+    code = "from smsc_formats.codecs import native; print(native.ENABLED)"
+    env = {**os.environ, "SMSC_FORMATS_NO_EXTENSIONS": "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "False"
+
+
+@needs_extension
+def test_the_extension_reads_every_list_call_in_every_format(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the committed fixtures the builder does the work (it does not decline them all,
+    which would make every other test here pass without it)."""
+    built: list[int] = []
+    extension = importlib.import_module("smsc_formats._native")
+    real = extension.read
+
+    def spy(program: tuple[Any, ...], rows: list[Any]) -> list[Any] | None:
+        out: list[Any] | None = real(program, rows)
+        if out is not None:
+            built.append(len(out))
+        return out
+
+    monkeypatch.setattr(extension, "read", spy)
+    for call in LIST_CALLS:
+        for fmt in range(4):
+            built.clear()
+            parsed = [parse(p.read_bytes(), call=call, fmt=fmt)
+                      for p in sorted((ROOT / "fixtures" / call).glob(f"*/fmt{fmt}.*"))]
+            records = sum(len(r) for r in parsed if isinstance(r, list))
+            assert sum(built) == records, (call, fmt)
+            assert records > 0, (call, fmt)
+
+
+# -- rows, against the generated readers -----------------------------------------------------
+
+
+def _expect(read: Any, rows: list[Any]) -> list[Any] | None:
+    out = [read(row) for row in rows]
+    return None if any(r is None for r in out) else out
+
+
+@needs_extension
+@pytest.mark.parametrize("call", LIST_CALLS)
+@pytest.mark.parametrize("fmt", [0, 1])
+@settings(max_examples=60)
+@given(data=st.data())
+def test_text_rows_build_what_the_generated_reader_builds(call: str, fmt: int,
+                                                          data: st.DataObject) -> None:
+    plan = _plan(call, fmt)
+    text = emit(data.draw(list_replies(call)),
+                call=call, fmt=fmt).decode()
+    texts = record_texts(text, plan)
+    assert texts is not None
+    rows = [list(values_function(plan)(t) or ()) for t in texts]
+    _cells(data, rows, plan.width, TEXTS)
+    got = native.read(plan, MOSCOW, native.Mode.SEQUENCE, rows)
+    expected = _expect(fast.values_reader(plan, MOSCOW), rows)
+    if expected is None:
+        assert got is None
+    else:
+        assert got is not None or any(None in row for row in rows)
+        if got is not None:
+            assert got == expected
+            assert [type(r) for r in got] == [type(r) for r in expected]
+
+
+@needs_extension
+@pytest.mark.parametrize("call", LIST_CALLS)
+@settings(max_examples=60)
+@given(data=st.data())
+def test_xml_rows_build_what_the_generated_reader_builds(call: str, data: st.DataObject) -> None:
+    plan = _plan(call, 2)
+    text = emit(data.draw(list_replies(call)), call=call, fmt=2)
+    events = list(xml_tokens.XmlTokenizer(xml_tokens.shape(CALLS[call])).whole(text.decode()))
+    records = [e for e in events if isinstance(e, xml_tokens.XmlRecord)]
+    wires = [sp.slot.wire for sp in plan.slots]
+    rows = [dict(r.fields or {}) for r in records]
+    for _ in range(data.draw(st.integers(0, 4))):
+        row = rows[data.draw(st.integers(0, len(rows) - 1))]
+        wire = data.draw(st.sampled_from(wires))
+        value = data.draw(st.sampled_from(TEXTS))
+        if value is None:
+            row.pop(wire, None)
+        else:
+            row[wire] = value
+    for record, row in zip(records, rows, strict=True):
+        record.fields = row
+    got = native.read(plan, MOSCOW, native.Mode.FIELDS, rows)
+    expected = _expect(fast.xml_reader(plan, MOSCOW), records)
+    if expected is None:
+        assert got is None
+    else:
+        assert got == expected
+
+
+@needs_extension
+@pytest.mark.parametrize("call", LIST_CALLS)
+@settings(max_examples=60)
+@given(data=st.data())
+def test_json_rows_build_what_the_generated_reader_builds(call: str,
+                                                          data: st.DataObject) -> None:
+    plan = _plan(call, 3)
+    conv = fast.json_records(plan, MOSCOW)
+    assert conv is not None
+    structs = conv.decode(emit(data.draw(list_replies(call)),
+                               call=call, fmt=3))
+    for _ in range(data.draw(st.integers(0, 4))):
+        struct = structs[data.draw(st.integers(0, len(structs) - 1))]
+        k = data.draw(st.integers(0, plan.width - 1))
+        values = JSON_VALUES
+        if k in conv.typed:  # the decoder checked its JSON type: only values of that type
+            want = type(getattr(struct, f"f{k}"))
+            values = [v for v in JSON_VALUES if type(v) is want]
+        setattr(struct, f"f{k}", data.draw(st.sampled_from(values)))
+    got = native.read(plan, MOSCOW, native.Mode.ATTRIBUTES, structs)
+    expected = _expect(conv.read, structs)
+    if expected is None:
+        assert got is None
+    else:
+        assert got == expected
+
+
+# -- parse, with and without it --------------------------------------------------------------
+
+
+@needs_extension
+@pytest.mark.parametrize("call", LIST_CALLS)
+@pytest.mark.parametrize("fmt", [0, 1, 2, 3])
+@settings(max_examples=40)
+@given(data=st.data())
+def test_parse_is_the_same_with_and_without_the_extension(call: str, fmt: int,
+                                                          data: st.DataObject) -> None:
+    body = data.draw(st.one_of(
+        list_replies(call).map(lambda r: emit(r, call=call, fmt=fmt)),
+        mutated(call, fmt)))
+    with _native(True):
+        on = _outcome(body, call, fmt)
+    with _native(False):
+        off = _outcome(body, call, fmt)
+    assert on == off
+
+
+@needs_extension
+@pytest.mark.parametrize("fmt", [2, 3])
+def test_a_timestamp_wins_over_a_date_that_disagrees(fmt: int) -> None:
+    """get_messages carries ``last_date`` and ``last_timestamp`` in fmt 2 and 3; where the
+    two disagree the timestamp (the primary slot) is read, as the reference reads it."""
+    body = ROOT / "fixtures" / "get_messages" / "default" / ("fmt2.xml", "fmt3.json")[fmt - 2]
+    text = body.read_text(encoding="utf-8")
+    first: Any = unwrap(parse(body.read_bytes(), call="get_messages", fmt=fmt))[0]
+    shown = f"{first.last_date:%d.%m.%Y %H:%M:%S}"
+    assert text.count(shown) >= 1
+    changed = text.replace(shown, "29.02.2024 00:00:00", 1).encode()
+    with _native(True):
+        on: Any = parse(changed, call="get_messages", fmt=fmt)
+    with _native(False):
+        off = parse(changed, call="get_messages", fmt=fmt)
+    assert on == off
+    assert on[0].last_date == first.last_date  # the timestamp's instant, not 29.02.2024
