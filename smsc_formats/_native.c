@@ -50,6 +50,7 @@ typedef struct {
     Py_ssize_t nfields;
     Field *fields;
     Slot *all_slots;
+    Py_ssize_t width;  /* mode 0: the length of every row (the largest index + 1) */
 } Program;
 
 /* A value the pure-Python readers would decline: no Python error is set. */
@@ -128,6 +129,8 @@ program_load(PyObject *spec, Program *p)
                         PyErr_SetString(PyExc_TypeError, "bad slot index");
                     return -1;
                 }
+                if (next->index >= p->width)
+                    p->width = next->index + 1;
             }
         }
     }
@@ -299,32 +302,39 @@ convert(const Program *p, const Slot *slot, PyObject *v)
     }
 }
 
-/* A borrowed reference to a slot's raw value in a row (NULL: the key is missing). */
+/* A new reference to a slot's raw value in a row (a missing child tag: None), DECLINED where
+   the row is not one the generated readers read, or NULL with an error set (a missing
+   attribute: the generated reader's AttributeError). The value is owned, not borrowed, so
+   that no conversion can free it under us, whatever it calls. */
 static PyObject *
-fetch(const Program *p, const Slot *slot, PyObject *row, PyObject **owned)
+fetch(const Program *p, const Slot *slot, PyObject *row)
 {
-    *owned = NULL;
+    PyObject *v;
     if (p->mode == M_SEQ) {
-        if (PyList_CheckExact(row))
-            return slot->index < PyList_GET_SIZE(row) ? PyList_GET_ITEM(row, slot->index)
-                                                       : NULL;
-        if (PyTuple_CheckExact(row))
-            return slot->index < PyTuple_GET_SIZE(row) ? PyTuple_GET_ITEM(row, slot->index)
-                                                        : NULL;
-        return NULL;
+        /* as the generated reader's one unpacking of a row: exactly width values */
+        if (PyList_CheckExact(row) && PyList_GET_SIZE(row) == p->width)
+            v = PyList_GET_ITEM(row, slot->index);
+        else if (PyTuple_CheckExact(row) && PyTuple_GET_SIZE(row) == p->width)
+            v = PyTuple_GET_ITEM(row, slot->index);
+        else
+            return DECLINED;
+        return Py_NewRef(v);
     }
-    if (p->mode == M_DICT)
-        return PyDict_CheckExact(row) ? PyDict_GetItemWithError(row, slot->key) : NULL;
-    *owned = PyObject_GetAttr(row, slot->key);
-    if (*owned == NULL)
-        PyErr_Clear();
-    return *owned;
+    if (p->mode == M_DICT) {
+        if (!PyDict_CheckExact(row))
+            return DECLINED;
+        v = PyDict_GetItemWithError(row, slot->key);
+        if (v == NULL)
+            return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
+        return Py_NewRef(v);
+    }
+    return PyObject_GetAttr(row, slot->key);
 }
 
 static int
 is_absent(const Program *p, PyObject *v, int optional)
 {
-    if (v == NULL || v == p->absent || v == Py_None)
+    if (v == p->absent || v == Py_None)
         return v != Py_None || p->mode != M_ATTR || optional;
     return optional && PyUnicode_CheckExact(v) && PyUnicode_GET_LENGTH(v) == 0;
 }
@@ -336,18 +346,17 @@ field_value(const Program *p, const Field *field, PyObject *row)
     PyObject *chosen = NULL;
     for (Py_ssize_t k = 0; k < field->nslots; k++) {
         const Slot *slot = &field->slots[k];
-        PyObject *owned;
-        PyObject *raw = fetch(p, slot, row, &owned);
-        if (raw == NULL && PyErr_Occurred()) {
+        PyObject *raw = fetch(p, slot, row);
+        if (raw == NULL || raw == DECLINED) {
             Py_XDECREF(chosen);
-            return NULL;
+            return raw;
         }
         if (is_absent(p, raw, field->optional)) {
-            Py_XDECREF(owned);
+            Py_DECREF(raw);
             continue;
         }
         PyObject *value = convert(p, slot, raw);
-        Py_XDECREF(owned);
+        Py_DECREF(raw);
         if (value == NULL || value == DECLINED) {
             Py_XDECREF(chosen);
             return value;
@@ -370,34 +379,46 @@ read_rows(const Program *p, PyObject *rows)
     if (out == NULL)
         return NULL;
     for (Py_ssize_t r = 0; r < n; r++) {
-        PyObject *row = PyList_GET_ITEM(rows, r);
+        if (r >= PyList_GET_SIZE(rows))  /* rows shrank under a call: leave it to Python */
+            goto declined;
+        PyObject *row = Py_NewRef(PyList_GET_ITEM(rows, r));
         PyObject *record = p->model->tp_alloc(p->model, 0);
-        if (record == NULL)
+        if (record == NULL) {
+            Py_DECREF(row);
             goto error;
+        }
         PyList_SET_ITEM(out, r, record);
         for (Py_ssize_t i = 0; i < p->nfields; i++) {
             const Field *field = &p->fields[i];
             PyObject *value = field_value(p, field, row);
-            if (value == NULL)
-                goto error;
-            if (value == DECLINED) {
-                Py_DECREF(out);
-                Py_RETURN_NONE;
+            if (value == NULL || value == DECLINED) {
+                Py_DECREF(row);
+                if (value == NULL)
+                    goto error;
+                goto declined;
             }
             int failed = field->set(field->descr, record, value);
             Py_DECREF(value);
-            if (failed)
+            if (failed) {
+                Py_DECREF(row);
                 goto error;
+            }
         }
+        Py_DECREF(row);
     }
+    if (n != PyList_GET_SIZE(rows))  /* rows grew under a call */
+        goto declined;
     return out;
+declined:
+    Py_DECREF(out);
+    Py_RETURN_NONE;
 error:
     Py_DECREF(out);
     return NULL;
 }
 
 static PyObject *
-native_read(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+native_read(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
     if (nargs != 2 || !PyTuple_Check(args[0]) || !PyList_CheckExact(args[1])) {
         PyErr_SetString(PyExc_TypeError, "read(program: tuple, rows: list)");

@@ -280,3 +280,50 @@ def test_a_timestamp_wins_over_a_date_that_disagrees(fmt: int) -> None:
         off = parse(changed, call="get_messages", fmt=fmt)
     assert on == off
     assert on[0].last_date == first.last_date  # the timestamp's instant, not 29.02.2024
+
+
+@needs_extension
+@pytest.mark.parametrize("call", LIST_CALLS)
+@pytest.mark.parametrize("change", ["longer", "shorter", "tuple", "not a row"])
+def test_a_row_of_another_width_or_type_is_read_as_the_generated_reader_reads_it(
+        call: str, change: str) -> None:
+    """The generated fmt=0 reader unpacks a row into exactly ``width`` values, so a row one
+    value longer (or shorter) is declined; the builder once read only the values it had slots
+    for and built records from a longer row (found by hand-made hostile rows)."""
+    plan = _plan(call, 0)
+    body = sorted((ROOT / "fixtures" / call).glob("*/fmt0.*"))[0].read_text(encoding="utf-8")
+    texts = record_texts(body, plan)
+    assert texts is not None
+    rows: list[Any] = [list(values_function(plan)(t) or ()) for t in texts]
+    assert rows
+    assert all(len(row) == plan.width for row in rows)
+    if change == "longer":
+        rows[-1] = [*rows[-1], "7"]
+    elif change == "shorter":
+        rows[-1] = rows[-1][:-1]
+    elif change == "tuple":
+        rows[-1] = tuple(rows[-1])
+    else:
+        rows[-1] = dict(enumerate(rows[-1]))
+    got = native.read(plan, MOSCOW, native.Mode.SEQUENCE, rows)
+    expected = _expect(fast.values_reader(plan, MOSCOW), rows)
+    assert (got is None) == (expected is None)
+    assert got == expected
+    assert (expected is None) == (change in ("longer", "shorter", "not a row"))
+
+
+@needs_extension
+def test_a_missing_attribute_is_declined_as_the_generated_reader_declines_it() -> None:
+    """A fmt=3 row without one of its struct's attributes: the generated reader's
+    AttributeError declines it, so the builder must not read it as an absent optional key."""
+    plan = _plan("get_messages", 3)
+    conv = fast.json_records(plan, MOSCOW)
+    assert conv is not None
+    body = (ROOT / "fixtures" / "get_messages" / "default" / "fmt3.json").read_bytes()
+    structs: list[Any] = list(conv.decode(body))
+    err = next(k for k, sp in enumerate(plan.slots) if sp.field.optional)
+    names = [f"f{k}" for k in range(plan.width)]
+    short = type("Short", (), {n: getattr(structs[0], n) for n in names if n != f"f{err}"})
+    structs[0] = short()
+    assert conv.read(structs[0]) is None
+    assert native.read(plan, MOSCOW, native.Mode.ATTRIBUTES, structs) is None
