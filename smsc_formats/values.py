@@ -143,12 +143,18 @@ def _timestamp_writer(tz: tzinfo) -> Writer:
 def _write_int(value: Any) -> str:
     if type(value) is not int:
         raise ValueProblem(f"expected an int, got {value!r}")
-    return str(value)
+    try:
+        return str(value)
+    except ValueError:  # more digits than sys.get_int_max_str_digits() allows
+        raise ValueProblem(f"an int of {value.bit_length()} bits is out of range") from None
 
 
 def _write_money(value: Any) -> str:
     if not isinstance(value, Decimal) or not value.is_finite():
         raise ValueProblem(f"expected a finite Decimal, got {value!r}")
+    if not -_MAX_DIGITS < value.adjusted() < _MAX_DIGITS:
+        # as when reading: 1E+999999999 would otherwise be spelled out digit by digit
+        raise ValueProblem(f"a Decimal out of range: {value!r}")
     return format(value, "f")
 
 

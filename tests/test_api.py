@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smsc_formats import ApiError, ParseError, SmscFormatsError, UsageError, emit, parse
+from smsc_formats import (
+    ApiError,
+    EmitError,
+    ParseError,
+    SmscFormatsError,
+    UsageError,
+    emit,
+    parse,
+)
 from smsc_formats.spec import CALLS
 from smsc_formats.strategies import replies
+
+ROOT = Path(__file__).resolve().parent.parent
 
 CALL_NAMES = sorted(CALLS)
 
@@ -71,3 +86,22 @@ def test_a_body_that_is_neither_bytes_nor_str_is_a_usage_error_naming_its_type(
         body: object) -> None:
     with pytest.raises(UsageError, match=rf"bytes or str, not {type(body).__name__}$"):
         parse(body, call="get_stat")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("fmt", [0, 1, 2, 3])
+@pytest.mark.parametrize(("field", "value", "says"), [
+    pytest.param("id", 10**5000, "SentMessage.id: an int of 16610 bits is out of range",
+                 id="int-past-the-digit-limit"),
+    pytest.param("cost", Decimal("1E+999999999"), "SentMessage.cost: a Decimal out of range",
+                 id="decimal-of-a-billion-digits"),
+])
+def test_emit_refuses_numbers_too_long_to_spell(fmt: int, field: str, value: object,
+                                               says: str) -> None:
+    """An int past Python's digit limit raised ValueError from ``str``, in every format, and a
+    huge Decimal was spelled out digit by digit; each is now an EmitError naming the field."""
+    body = (ROOT / "fixtures" / "get_messages" / "default" / "fmt0.txt").read_bytes()
+    records: Any = parse(body, call="get_messages", fmt=0)
+    record = dataclasses.replace(records[0], **{field: value})
+    with pytest.raises(EmitError) as caught:
+        emit([record], call="get_messages", fmt=fmt)
+    assert str(caught.value).startswith(says)

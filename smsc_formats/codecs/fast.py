@@ -418,7 +418,9 @@ def _writer(plan: RecordPlan, assemble: Callable[[list[str]], list[str] | None],
     statements = assemble(texts)
     if statements is None:
         return declined
-    lines = ["def write(o):", *[f"    {b}" for b in body + statements]]
+    # str() of an int past sys.get_int_max_str_digits() raises: the reference writer says so
+    lines = ["def write(o):", "    try:", *[f"        {b}" for b in body + statements],
+             "    except ValueError:", "        return None"]
     return _compile(lines, ns, "write", plan)
 
 
