@@ -438,10 +438,312 @@ native_read(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
     return out;
 }
 
+/* -- writing --------------------------------------------------------------------------- */
+
+/*
+ * write(program, records) -> list of each record's text, or None where the generated writer
+ * would decline any record (then the pure-Python writers write the body, or say what is wrong).
+ *
+ * program = (model, tz, offset, encode_basestring, decimal, quote, prefix, suffix, slots)
+ *   offset  the fixed UTC offset of tz in seconds (writers exist only for fixed offsets)
+ *   slots   per wire slot in order: (descriptor, kind, optional, lead, trail, absent, escape,
+ *           forbid); a present value is written as lead + text + trail, None (optional
+ *           slots only) as absent
+ *   escape  0 none, 1 a JSON string: quote + text + quote, or encode_basestring(text) where
+ *           the text holds a character it escapes
+ *   forbid  1: no line break in the text, 2: no comma (the writer declines the record)
+ */
+
+typedef struct {
+    PyObject *descr;
+    descrgetfunc get;
+    int kind;
+    int optional;
+    PyObject *lead;
+    PyObject *trail;
+    PyObject *absent;
+    int escape;
+    int forbid;
+} WSlot;
+
+typedef struct {
+    PyTypeObject *model;
+    PyObject *tz;
+    long offset;
+    PyObject *encode_basestring;
+    PyObject *decimal;
+    PyObject *quote;
+    PyObject *prefix;
+    PyObject *suffix;
+    Py_ssize_t nslots;
+    WSlot *slots;
+} WProgram;
+
+static int
+wprogram_load(PyObject *spec, WProgram *p)
+{
+    PyObject *model, *slots;
+    memset(p, 0, sizeof(*p));
+    if (!PyArg_ParseTuple(spec, "OOlOOUUUO!", &model, &p->tz, &p->offset, &p->encode_basestring,
+                          &p->decimal, &p->quote, &p->prefix, &p->suffix, &PyTuple_Type, &slots))
+        return -1;
+    if (!PyType_Check(model) || !PyType_Check(p->decimal)) {
+        PyErr_SetString(PyExc_TypeError, "bad program");
+        return -1;
+    }
+    p->model = (PyTypeObject *)model;
+    p->nslots = PyTuple_GET_SIZE(slots);
+    p->slots = PyMem_Calloc(p->nslots ? p->nslots : 1, sizeof(WSlot));
+    if (p->slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < p->nslots; k++) {
+        WSlot *w = &p->slots[k];
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(slots, k), "OipUUUii", &w->descr, &w->kind,
+                              &w->optional, &w->lead, &w->trail, &w->absent, &w->escape,
+                              &w->forbid)) {
+            PyMem_Free(p->slots);
+            return -1;
+        }
+        w->get = Py_TYPE(w->descr)->tp_descr_get;
+        if (w->get == NULL || w->kind < K_TEXT || w->kind > K_STAMP) {
+            PyMem_Free(p->slots);
+            PyErr_SetString(PyExc_TypeError, "bad program slot");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void
+put2(char *out, int v)
+{
+    out[0] = (char)('0' + v / 10 % 10);
+    out[1] = (char)('0' + v % 10);
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant). */
+static long long
+days_from_civil(long long y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (long long)doe - 719468;
+}
+
+/* A new reference to a present value's wire text, DECLINED, or NULL with an error set. */
+static PyObject *
+wire_text(const WProgram *p, const WSlot *w, PyObject *v)
+{
+    switch (w->kind) {
+    case K_TEXT: {
+        if (!PyUnicode_CheckExact(v))
+            return DECLINED;
+        if (w->forbid) {
+            if ((w->forbid & 1) && PyUnicode_FindChar(v, '\n', 0, PY_SSIZE_T_MAX, 1) != -1)
+                return DECLINED;
+            if ((w->forbid & 2) && PyUnicode_FindChar(v, ',', 0, PY_SSIZE_T_MAX, 1) != -1)
+                return DECLINED;
+        }
+        return Py_NewRef(v);
+    }
+    case K_INT:
+    case K_TZ:
+        return PyLong_CheckExact(v) ? PyObject_Str(v) : DECLINED;
+    case K_MONEY: {
+        if (Py_TYPE(v) != (PyTypeObject *)p->decimal)
+            return DECLINED;
+        PyObject *s = PyObject_Str(v);
+        if (s == NULL)
+            return NULL;
+        /* exponents, NaN and Infinity are left to the reference writer */
+        if (PyUnicode_FindChar(s, 'E', 0, PY_SSIZE_T_MAX, 1) != -1 ||
+            PyUnicode_FindChar(s, 'a', 0, PY_SSIZE_T_MAX, 1) != -1 ||
+            PyUnicode_FindChar(s, 'n', 0, PY_SSIZE_T_MAX, 1) != -1) {
+            Py_DECREF(s);
+            return DECLINED;
+        }
+        return s;
+    }
+    default: {  /* K_DATE, K_STAMP */
+        if (!PyDateTime_CheckExact(v) || PyDateTime_DATE_GET_TZINFO(v) != p->tz ||
+            PyDateTime_DATE_GET_MICROSECOND(v) != 0)
+            return DECLINED;
+        int y = PyDateTime_GET_YEAR(v), mo = PyDateTime_GET_MONTH(v), d = PyDateTime_GET_DAY(v);
+        int h = PyDateTime_DATE_GET_HOUR(v), mi = PyDateTime_DATE_GET_MINUTE(v);
+        int sec = PyDateTime_DATE_GET_SECOND(v);
+        if (w->kind == K_DATE) {
+            char out[19];
+            put2(out, d);
+            out[2] = '.';
+            put2(out + 3, mo);
+            out[5] = '.';
+            put2(out + 6, y / 100);
+            put2(out + 8, y % 100);
+            out[10] = ' ';
+            put2(out + 11, h);
+            out[13] = ':';
+            put2(out + 14, mi);
+            out[16] = ':';
+            put2(out + 17, sec);
+            return PyUnicode_FromStringAndSize(out, 19);
+        }
+        long long t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
+                      mi * 60 + sec - p->offset;
+        return PyUnicode_FromFormat("%lld", t);
+    }
+    }
+}
+
+/* Whether a JSON string needs escaping (what encode_basestring escapes: " \ and < 0x20). */
+static int
+needs_escape(PyObject *s)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c < 0x20 || c == '"' || c == '\\')
+            return 1;
+    }
+    return 0;
+}
+
+#define MAX_PARTS 256
+
+/* One record's text: a new reference, DECLINED, or NULL with an error set. */
+static PyObject *
+write_record(const WProgram *p, PyObject *record)
+{
+    PyObject *parts[MAX_PARTS];
+    int owned[MAX_PARTS];
+    Py_ssize_t n = 0;
+    PyObject *out = DECLINED;
+    if (!Py_IS_TYPE(record, p->model) || 5 * p->nslots + 2 > MAX_PARTS)
+        return DECLINED;
+    parts[n] = p->prefix;
+    owned[n++] = 0;
+    for (Py_ssize_t k = 0; k < p->nslots; k++) {
+        const WSlot *w = &p->slots[k];
+        PyObject *v = w->get(w->descr, record, (PyObject *)p->model);
+        if (v == NULL) {
+            PyErr_Clear();  /* an unset slot: the reference writer says so */
+            goto done;
+        }
+        if (v == Py_None) {
+            Py_DECREF(v);
+            if (!w->optional)
+                goto done;
+            parts[n] = w->absent;
+            owned[n++] = 0;
+            continue;
+        }
+        PyObject *text = wire_text(p, w, v);
+        Py_DECREF(v);
+        if (text == NULL || text == DECLINED) {
+            out = text;
+            goto done;
+        }
+        parts[n] = w->lead;
+        owned[n++] = 0;
+        if (w->escape == 1 && needs_escape(text)) {
+            PyObject *quoted = PyObject_CallOneArg(p->encode_basestring, text);
+            Py_DECREF(text);
+            if (quoted == NULL) {
+                out = NULL;
+                goto done;
+            }
+            parts[n] = quoted;
+            owned[n++] = 1;
+        } else if (w->escape == 1) {
+            parts[n] = p->quote;
+            owned[n++] = 0;
+            parts[n] = text;
+            owned[n++] = 1;
+            parts[n] = p->quote;
+            owned[n++] = 0;
+        } else {
+            parts[n] = text;
+            owned[n++] = 1;
+        }
+        parts[n] = w->trail;
+        owned[n++] = 0;
+    }
+    parts[n] = p->suffix;
+    owned[n++] = 0;
+    {
+        Py_ssize_t length = 0;
+        Py_UCS4 maxchar = 127;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            length += PyUnicode_GET_LENGTH(parts[i]);
+            Py_UCS4 m = PyUnicode_MAX_CHAR_VALUE(parts[i]);
+            if (m > maxchar)
+                maxchar = m;
+        }
+        out = PyUnicode_New(length, maxchar);
+        if (out != NULL) {
+            Py_ssize_t at = 0;
+            for (Py_ssize_t i = 0; i < n; i++) {
+                Py_ssize_t len = PyUnicode_GET_LENGTH(parts[i]);
+                if (len && PyUnicode_CopyCharacters(out, at, parts[i], 0, len) < 0) {
+                    Py_CLEAR(out);
+                    break;
+                }
+                at += len;
+            }
+        }
+    }
+done:
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (owned[i])
+            Py_DECREF(parts[i]);
+    return out;
+}
+
+static PyObject *
+native_write(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyTuple_Check(args[0]) || !PyList_CheckExact(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "write(program: tuple, records: list)");
+        return NULL;
+    }
+    WProgram p;
+    if (wprogram_load(args[0], &p) < 0)
+        return NULL;
+    PyObject *records = args[1];
+    Py_ssize_t n = PyList_GET_SIZE(records);
+    PyObject *out = PyList_New(n);
+    if (out == NULL)
+        goto done;
+    for (Py_ssize_t r = 0; r < n; r++) {
+        PyObject *text = write_record(&p, PyList_GET_ITEM(records, r));
+        if (text == NULL || text == DECLINED) {
+            Py_CLEAR(out);
+            if (text == NULL && !PyErr_ExceptionMatches(PyExc_MemoryError))
+                PyErr_Clear();  /* str() of a huge int and the like: the reference decides */
+            if (!PyErr_Occurred())
+                out = Py_NewRef(Py_None);
+            goto done;
+        }
+        PyList_SET_ITEM(out, r, text);
+    }
+done:
+    PyMem_Free(p.slots);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"read", (PyCFunction)(void (*)(void))native_read, METH_FASTCALL,
      "read(program, rows) -> list of records, or None where the pure-Python readers must "
      "decide."},
+    {"write", (PyCFunction)(void (*)(void))native_write, METH_FASTCALL,
+     "write(program, records) -> list of each record's text, or None where the pure-Python "
+     "writers must decide."},
     {NULL, NULL, 0, NULL},
 };
 

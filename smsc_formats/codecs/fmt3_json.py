@@ -228,8 +228,11 @@ class JsonCodec:
         if not isinstance(records, list):
             raise EmitError(f"expected a list of {plan.spec.name}, "
                             f"got {type(records).__name__}")
-        write = fast.json_writer(plan)  # the reference _object only where it declines
-        return "[" + ",\n".join([write(r) or self._object(r, plan) for r in records]) + "]"
+        objects = native.write(plan, records)
+        if objects is None:
+            write = fast.json_writer(plan)  # the reference _object only where it declines
+            objects = [write(r) or self._object(r, plan) for r in records]
+        return "[" + ",\n".join(objects) + "]"
 
     def _object(self, record: Any, plan: RecordPlan) -> str:
         check_type(record, plan.spec)

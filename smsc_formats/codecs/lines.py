@@ -273,8 +273,10 @@ class LineCodec:
     def _lines(self, reply: Any, plan: RecordPlan) -> str:
         if not isinstance(reply, list):
             raise EmitError(f"expected a list of {plan.spec.name}, got {type(reply).__name__}")
-        write = fast.line_writer(plan)  # the reference _line only where it declines
-        lines = [write(r) or self._line(r, plan) for r in reply]
+        lines = native.write(plan, reply)
+        if lines is None:
+            write = fast.line_writer(plan)  # the reference _line only where it declines
+            lines = [write(r) or self._line(r, plan) for r in reply]
         if plan.spec.multiline:
             for line in lines:
                 if "\n" in line:

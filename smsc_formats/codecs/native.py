@@ -24,6 +24,7 @@ from datetime import datetime, timezone, tzinfo
 from decimal import Decimal
 from enum import IntEnum
 from functools import cache
+from json.encoder import encode_basestring
 from typing import Any
 
 from ..model import SLOTS
@@ -101,6 +102,52 @@ def program(plan: RecordPlan, tz: tzinfo, mode: Mode) -> tuple[Any, ...] | None:
             tuple(fields))
 
 
+@cache
+def writer_program(plan: RecordPlan) -> tuple[Any, ...] | None:
+    """The extension's program that writes a plan's records in fmt 0, 1 or 3 (the server's
+    layout, as :mod:`.fast`'s generated writers write it), or None where it has none: fmt=2
+    (the pure-Python writer is already faster than lxml), a timezone that is not a fixed
+    offset, or a first slot that may be absent."""
+    base = SLOTS.get(plan.model)  # type: ignore[call-overload]
+    tz = plan.tz
+    if (base is None or plan.fmt == 2 or not isinstance(tz, timezone) or not plan.slots
+            or plan.slots[0].field.optional):
+        return None
+    offset = tz.utcoffset(None)
+    slots = []
+    for k, sp in enumerate(plan.slots):
+        wire, first = sp.slot.wire, k == 0
+        forbid = 0
+        if sp.field.kind in (Kind.TEXT, Kind.CODE) and plan.fmt != 3:
+            free = k == plan.free
+            forbid = (0 if free and plan.spec.multiline else 1) | (2 if plan.fmt == 1 and
+                                                                  not free else 0)
+        if plan.fmt == 0:
+            lead, absent, escape = ("" if first else ", ") + f"{wire} = ", "", 0
+        elif plan.fmt == 1:
+            lead = "" if first else ","
+            absent, escape = lead, 0
+        else:
+            lead, absent = ("" if first else ",\n") + f'"{wire}": ', ""
+            escape = int(sp.slot.json is JsonType.STRING)
+        slots.append((base.__dict__[sp.field.name], _kind(sp), sp.field.optional, lead, "",
+                      absent, escape, forbid))
+    prefix, suffix = ("{\n", "\n}") if plan.fmt == 3 else ("", "")
+    return (plan.model, tz, int(offset.total_seconds()), encode_basestring, Decimal, '"',
+            prefix, suffix, tuple(slots))
+
+
+def write(plan: RecordPlan, records: list[Any]) -> list[str] | None:
+    """Each record's text in fmt 0, 1 or 3, or None where the extension is off, has no
+    program for the plan, or leaves any record to the pure-Python writers."""
+    if not ENABLED:
+        return None
+    code = writer_program(plan)
+    if code is None:
+        return None
+    return _native.write(code, records)
+
+
 def read(plan: RecordPlan, tz: tzinfo, mode: Mode, rows: Sequence[Any]) -> list[Any] | None:
     """A whole list body's records from its rows, or None where the extension is off, has no
     program for the plan, or leaves any record to the record-by-record readers."""
@@ -112,4 +159,4 @@ def read(plan: RecordPlan, tz: tzinfo, mode: Mode, rows: Sequence[Any]) -> list[
     return _native.read(code, rows if isinstance(rows, list) else list(rows))
 
 
-__all__ = ["ENABLED", "Mode", "available", "program", "read"]
+__all__ = ["ENABLED", "Mode", "available", "program", "read", "write", "writer_program"]
