@@ -241,6 +241,10 @@ to_instant(const Program *p, PyObject *t)
         PyErr_Clear();
         return DECLINED;
     }
+    /* datetime.fromtimestamp (the reference reader) takes the UTC instant first: it must
+       lie in 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z whatever the offset adds */
+    if (v < -62135596800LL || v > 253402300799LL)
+        return DECLINED;
     long long days = v / 86400, secs = v % 86400;
     if (secs < 0) {
         secs += 86400;

@@ -458,3 +458,34 @@ def test_every_edge_text_in_every_slot_is_read_or_declined_alike(call: str, fmt:
             assert got == expected, (plan.slots[k].slot.wire, value)
             accepted += got is not None
     assert accepted > plan.width
+
+
+@needs_extension
+@pytest.mark.parametrize("offset", [30, 3 * 3600, -5 * 3600])
+@pytest.mark.parametrize("stamp", [-62135596801, -62135596800, -62135596770, 253402289999,
+                                   253402300769, 253402300799, 253402300800])
+def test_a_timestamp_at_the_edge_of_the_calendar_is_read_as_the_reference_reads_it(
+        offset: int, stamp: int) -> None:
+    """``datetime.fromtimestamp`` (the reference) needs the UTC instant in years 1 to 9999
+    before it adds the offset; the builder once read ``-62135596801`` at +00:00:30, which
+    the reference refuses (found by a seeded differential loop)."""
+    tz = timezone(timedelta(seconds=offset))
+    body = CALLS["get_messages"].body
+    assert isinstance(body, ListBody)
+    plan = record_plan(body.record, 1, tz)
+    text = (ROOT / "fixtures" / "get_messages" / "default" / "fmt1.csv").read_text("utf-8")
+    texts = record_texts(text, plan)
+    assert texts
+    row = list(values_function(plan)(texts[0]) or ())
+    k = next(k for k, sp in enumerate(plan.slots) if sp.slot.wire == "send_timestamp")
+    row[k] = str(stamp)
+    try:
+        expected: Any = datetime.fromtimestamp(stamp, tz)
+    except (OverflowError, ValueError, OSError):
+        expected = None
+    got = native.read(plan, tz, native.Mode.SEQUENCE, [row])
+    if expected is None:
+        assert got is None
+    else:
+        assert got is not None
+        assert got[0].send_date == expected
