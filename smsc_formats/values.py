@@ -67,6 +67,16 @@ def _shown(text: str) -> str:
     return repr(text) if len(text) <= 40 else repr(text[:40] + "…")
 
 
+def _described(value: Any) -> str:
+    """A model value shown in a message: its repr cut short, or, for an int too long for
+    ``repr`` (past ``sys.get_int_max_str_digits()``), its size."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return f"an int of {value.bit_length()} bits"
+    return text if len(text) <= 60 else text[:60] + "…"
+
+
 def _checked(kind: Kind, form: Form, convert: Callable[[str], Any]) -> Reader:
     match = re.compile(SHAPES[(kind, form)]).fullmatch
     what = describe(kind, form)
@@ -118,7 +128,7 @@ def reader(kind: Kind, form: Form, tz: tzinfo = MOSCOW) -> Reader:
 
 def _instant(value: Any, tz: tzinfo) -> datetime:
     if not isinstance(value, datetime) or value.tzinfo is None:
-        raise ValueProblem(f"expected an aware datetime, got {value!r}")
+        raise ValueProblem(f"expected an aware datetime, got {_described(value)}")
     if value.microsecond:
         raise ValueProblem(f"instants have whole seconds on the wire, got {value.isoformat()}")
     return value.astimezone(tz)
@@ -142,7 +152,7 @@ def _timestamp_writer(tz: tzinfo) -> Writer:
 
 def _write_int(value: Any) -> str:
     if type(value) is not int:
-        raise ValueProblem(f"expected an int, got {value!r}")
+        raise ValueProblem(f"expected an int, got {_described(value)}")
     try:
         return str(value)
     except ValueError:  # more digits than sys.get_int_max_str_digits() allows
@@ -151,16 +161,16 @@ def _write_int(value: Any) -> str:
 
 def _write_money(value: Any) -> str:
     if not isinstance(value, Decimal) or not value.is_finite():
-        raise ValueProblem(f"expected a finite Decimal, got {value!r}")
+        raise ValueProblem(f"expected a finite Decimal, got {_described(value)}")
     if not -_MAX_DIGITS < value.adjusted() < _MAX_DIGITS:
         # as when reading: 1E+999999999 would otherwise be spelled out digit by digit
-        raise ValueProblem(f"a Decimal out of range: {value!r}")
+        raise ValueProblem(f"a Decimal out of range: {_described(value)}")
     return format(value, "f")
 
 
 def _write_text(value: Any) -> str:
     if not isinstance(value, str):
-        raise ValueProblem(f"expected a str, got {value!r}")
+        raise ValueProblem(f"expected a str, got {_described(value)}")
     return value
 
 
@@ -205,6 +215,6 @@ def json_reader(kind: Kind, form: Form, tz: tzinfo = MOSCOW) -> Callable[[Any], 
             raise ValueProblem(f"{describe(kind, form)} out of range: {_shown(str(value))}")
         if isinstance(value, int | Decimal):
             return read(format(value, "f") if isinstance(value, Decimal) else str(value))
-        raise ValueProblem(f"expected {describe(kind, form)}, got {value!r}")
+        raise ValueProblem(f"expected {describe(kind, form)}, got {_described(value)}")
 
     return read_json

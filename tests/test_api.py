@@ -94,11 +94,14 @@ def test_a_body_that_is_neither_bytes_nor_str_is_a_usage_error_naming_its_type(
                  id="int-past-the-digit-limit"),
     pytest.param("cost", Decimal("1E+999999999"), "SentMessage.cost: a Decimal out of range",
                  id="decimal-of-a-billion-digits"),
+    pytest.param("phone", 10**5000, "SentMessage.phone: expected a str, got an int of 16610 "
+                 "bits", id="int-past-the-digit-limit-in-a-text"),
 ])
 def test_emit_refuses_numbers_too_long_to_spell(fmt: int, field: str, value: object,
                                                says: str) -> None:
-    """An int past Python's digit limit raised ValueError from ``str``, in every format, and a
-    huge Decimal was spelled out digit by digit; each is now an EmitError naming the field."""
+    """An int past Python's digit limit raised ValueError from ``str`` (or from ``repr``, in
+    the message about a text field), in every format, and a huge Decimal was spelled out digit
+    by digit; each is now an EmitError naming the field (found by the C builder's tests)."""
     body = (ROOT / "fixtures" / "get_messages" / "default" / "fmt0.txt").read_bytes()
     records: Any = parse(body, call="get_messages", fmt=0)
     record = dataclasses.replace(records[0], **{field: value})
