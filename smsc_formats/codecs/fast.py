@@ -92,6 +92,10 @@ def _day_cache(tz: tzinfo) -> dict[str, Any]:
 
     def stamp(seconds: int) -> datetime:  # the minute of a timestamp, as seconds // 60
         assert epoch is not None
+        if not _FIRST_MINUTE <= seconds // 60 <= _LAST_MINUTE:
+            # fromtimestamp (the reference) needs the UTC instant in years 1-9999 whatever
+            # the offset adds; both ends are whole minutes, so the check is exact
+            raise OverflowError(seconds)
         value = epoch + timedelta(0, seconds // 60 * 60)
         if len(stamps) >= _MINUTE_CACHE_LIMIT:
             stamps.clear()
@@ -105,6 +109,8 @@ def _day_cache(tz: tzinfo) -> dict[str, Any]:
 
 _INTEGER = SHAPES[(Kind.INT, Form.VALUE)]
 _DAY = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{4}")
+_FIRST_MINUTE, _LAST_MINUTE = -62135596800 // 60, 253402300799 // 60
+"""The minutes of 0001-01-01T00:00Z and 9999-12-31T23:59Z, as Unix time // 60."""
 _MINUTE_CACHE_LIMIT = 16384
 """Entries of a minutes cache (a week of minutes is 10,080); it is emptied when full."""
 _MINUTE_OFFSETS = {f" {h:02d}:{m:02d}": timedelta(hours=h, minutes=m)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -100,3 +101,28 @@ def test_generated_writer_declines_what_the_reference_refuses() -> None:
     bad = type(good)(good.id, good.received, "7903,1234567", good.message, good.to_phone,
                      good.sent)
     assert fast.line_writer(plan)(bad) is None
+
+
+@pytest.mark.parametrize("stamp", ["-62135607600", "-62135596801", "-62135596800",
+                                   "253402289999", "253402300799", "253402300800"])
+def test_generated_reader_reads_timestamps_at_the_calendar_edges_as_the_reference(
+        stamp: str) -> None:
+    """The reference reads a timestamp with ``datetime.fromtimestamp``, which needs its UTC
+    instant in years 1 to 9999; the generated reader added it to the epoch in Moscow time and
+    read ``-62135607600`` as 0001-01-01 00:00+03:00 (found by the C builder's tests)."""
+    call = CALLS["get_messages"]
+    plan = record_plan(call.records()[0], 1, MOSCOW)
+    text = (Path(__file__).parents[2] / "fixtures" / "get_messages" / "default"
+            / "fmt1.csv").read_text("utf-8").splitlines()[0]
+    k = next(k for k, sp in enumerate(plan.slots) if sp.slot.wire == "send_timestamp")
+    fields = text.split(",")
+    fields[k] = stamp
+    changed = ",".join(fields)
+    codec: Any = CODECS[1]
+    got = codec.read_text(plan, changed)
+    try:
+        expected = codec._record(_Chunk(plan, 1, changed), call)
+    except ParseError:
+        assert got is None
+    else:
+        assert got == expected
