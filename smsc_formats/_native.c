@@ -741,6 +741,229 @@ done:
     return out;
 }
 
+/* -- writing a whole body as UTF-8 -------------------------------------------------------- */
+
+/*
+ * write_utf8(program, records, opening, separator, closing) -> the UTF-8 bytes of
+ * opening + separator.join(each record's text) + closing, as write() spells each record, or
+ * None where write() would decline any record or a text cannot be encoded (a lone surrogate:
+ * the pure-Python path then says where).
+ */
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+} Buffer;
+
+static int
+buf_grow(Buffer *b, size_t more)
+{
+    if (b->len + more <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 65536;
+    while (cap < b->len + more)
+        cap *= 2;
+    char *data = PyMem_Realloc(b->data, cap);
+    if (data == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->data = data;
+    b->cap = cap;
+    return 0;
+}
+
+static int
+buf_put(Buffer *b, const char *s, size_t n)
+{
+    if (buf_grow(b, n) < 0)
+        return -1;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    return 0;
+}
+
+/* The UTF-8 of a str: ASCII data in place, else a temporary bytes in *tmp (NULL: error). */
+static const char *
+utf8_of(PyObject *s, Py_ssize_t *n, PyObject **tmp)
+{
+    *tmp = NULL;
+    if (PyUnicode_IS_ASCII(s)) {
+        *n = PyUnicode_GET_LENGTH(s);
+        return (const char *)PyUnicode_1BYTE_DATA(s);
+    }
+    *tmp = PyUnicode_AsUTF8String(s);
+    if (*tmp == NULL)
+        return NULL;
+    *n = PyBytes_GET_SIZE(*tmp);
+    return PyBytes_AS_STRING(*tmp);
+}
+
+static int
+buf_put_str(Buffer *b, PyObject *s)
+{
+    PyObject *tmp;
+    Py_ssize_t n;
+    const char *data = utf8_of(s, &n, &tmp);
+    if (data == NULL)
+        return -1;
+    int out = buf_put(b, data, (size_t)n);
+    Py_XDECREF(tmp);
+    return out;
+}
+
+static int
+buf_put_digits(Buffer *b, long long v)
+{
+    char digits[24];
+    int n = snprintf(digits, sizeof(digits), "%lld", v);
+    return buf_put(b, digits, (size_t)n);
+}
+
+/* One present value, lead and trail included: 0, 1 (declined) or -1 (an error is set). */
+static int
+put_value(Buffer *b, const WProgram *p, const WSlot *w, PyObject *v)
+{
+    if (buf_put_str(b, w->lead) < 0)
+        return -1;
+    switch (w->kind) {
+    case K_TEXT: {
+        if (!PyUnicode_CheckExact(v))
+            return 1;
+        PyObject *tmp;
+        Py_ssize_t n;
+        const char *data = utf8_of(v, &n, &tmp);
+        if (data == NULL)
+            return -1;
+        int declined = ((w->forbid & 1) && memchr(data, '\n', (size_t)n) != NULL) ||
+                       ((w->forbid & 2) && memchr(data, ',', (size_t)n) != NULL);
+        int escape = 0;
+        if (!declined && w->escape == 1)
+            for (Py_ssize_t i = 0; i < n && !escape; i++)
+                escape = (unsigned char)data[i] < 0x20 || data[i] == '"' || data[i] == '\\';
+        int failed = 0;
+        if (declined) {
+        } else if (escape) {
+            PyObject *quoted = PyObject_CallOneArg(p->encode_basestring, v);
+            failed = quoted == NULL || buf_put_str(b, quoted) < 0;
+            Py_XDECREF(quoted);
+        } else if (w->escape == 1) {
+            failed = buf_put(b, "\"", 1) < 0 || buf_put(b, data, (size_t)n) < 0 ||
+                     buf_put(b, "\"", 1) < 0;
+        } else {
+            failed = buf_put(b, data, (size_t)n) < 0;
+        }
+        Py_XDECREF(tmp);
+        if (failed)
+            return -1;
+        if (declined)
+            return 1;
+        break;
+    }
+    case K_INT:
+    case K_TZ: {
+        if (!PyLong_CheckExact(v))
+            return 1;
+        int overflow = 0;
+        long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+        if (w->escape == 1 && buf_put(b, "\"", 1) < 0)
+            return -1;
+        if (overflow) {
+            PyObject *text = PyObject_Str(v);  /* past the digit limit: a ValueError */
+            if (text == NULL || buf_put_str(b, text) < 0) {
+                Py_XDECREF(text);
+                return -1;
+            }
+            Py_DECREF(text);
+        } else if (buf_put_digits(b, x) < 0) {
+            return -1;
+        }
+        if (w->escape == 1 && buf_put(b, "\"", 1) < 0)
+            return -1;
+        break;
+    }
+    default: {  /* money and instants: as write() spells them */
+        PyObject *text = wire_text(p, w, v);
+        if (text == NULL)
+            return -1;
+        if (text == DECLINED)
+            return 1;
+        int failed = (w->escape == 1 && buf_put(b, "\"", 1) < 0) || buf_put_str(b, text) < 0 ||
+                     (w->escape == 1 && buf_put(b, "\"", 1) < 0);
+        Py_DECREF(text);
+        if (failed)
+            return -1;
+    }
+    }
+    return buf_put_str(b, w->trail);
+}
+
+/* One record: 0, 1 (declined) or -1 (an error is set). */
+static int
+put_record(Buffer *b, const WProgram *p, PyObject *record)
+{
+    if (!Py_IS_TYPE(record, p->model))
+        return 1;
+    if (buf_put_str(b, p->prefix) < 0)
+        return -1;
+    for (Py_ssize_t k = 0; k < p->nslots; k++) {
+        const WSlot *w = &p->slots[k];
+        PyObject *v = w->get(w->descr, record, (PyObject *)p->model);
+        if (v == NULL) {
+            PyErr_Clear();
+            return 1;
+        }
+        int out;
+        if (v == Py_None)
+            out = !w->optional ? 1 : buf_put_str(b, w->absent);
+        else
+            out = put_value(b, p, w, v);
+        Py_DECREF(v);
+        if (out != 0)
+            return out;
+    }
+    return buf_put_str(b, p->suffix);
+}
+
+static PyObject *
+native_write_utf8(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5 || !PyTuple_Check(args[0]) || !PyList_CheckExact(args[1]) ||
+        !PyUnicode_Check(args[2]) || !PyUnicode_Check(args[3]) || !PyUnicode_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "write_utf8(program: tuple, records: list, opening, separator, closing)");
+        return NULL;
+    }
+    WProgram p;
+    if (wprogram_load(args[0], &p) < 0)
+        return NULL;
+    PyObject *records = Py_NewRef(args[1]);
+    Buffer b = {NULL, 0, 0};
+    PyObject *out = NULL;
+    int state = buf_put_str(&b, args[2]);
+    for (Py_ssize_t r = 0; state == 0 && r < PyList_GET_SIZE(records); r++) {
+        if (r > 0 && buf_put_str(&b, args[3]) < 0) {
+            state = -1;
+            break;
+        }
+        PyObject *record = Py_NewRef(PyList_GET_ITEM(records, r));
+        state = put_record(&b, &p, record);
+        Py_DECREF(record);
+    }
+    if (state == 0)
+        state = buf_put_str(&b, args[4]);
+    if (state == 0)
+        out = PyBytes_FromStringAndSize(b.data ? b.data : "", (Py_ssize_t)b.len);
+    else if (state == 1 || !PyErr_ExceptionMatches(PyExc_MemoryError)) {
+        PyErr_Clear();  /* declined, or an error the pure-Python path meets again and reports */
+        out = Py_NewRef(Py_None);
+    }
+    PyMem_Free(b.data);
+    PyMem_Free(p.slots);
+    Py_DECREF(records);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"read", (PyCFunction)(void (*)(void))native_read, METH_FASTCALL,
      "read(program, rows) -> list of records, or None where the pure-Python readers must "
@@ -748,6 +971,9 @@ static PyMethodDef methods[] = {
     {"write", (PyCFunction)(void (*)(void))native_write, METH_FASTCALL,
      "write(program, records) -> list of each record's text, or None where the pure-Python "
      "writers must decide."},
+    {"write_utf8", (PyCFunction)(void (*)(void))native_write_utf8, METH_FASTCALL,
+     "write_utf8(program, records, opening, separator, closing) -> the whole body as UTF-8, "
+     "or None where the pure-Python writers must decide."},
     {NULL, NULL, 0, NULL},
 };
 

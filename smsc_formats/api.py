@@ -229,6 +229,10 @@ def emit(reply: Reply, *, call: str, fmt: int, charset: str = "utf-8",
     if isinstance(reply, ApiError):
         text = codec.write_error(reply)
     else:
+        if name == "utf-8":
+            data = codec.encode_utf8(reply, spec, server_tz)
+            if data is not None:
+                return data
         text = codec.encode(reply, spec, server_tz)
     try:
         return text.encode(name)

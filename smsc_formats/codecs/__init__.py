@@ -27,6 +27,10 @@ class Codec(Protocol):
     def encode(self, reply: Any, call: CallSpec, tz: tzinfo) -> str:
         """The body text for a (non-error) reply."""
 
+    def encode_utf8(self, reply: Any, call: CallSpec, tz: tzinfo) -> bytes | None:
+        """The UTF-8 body of a list reply written straight to bytes (the compiled writer,
+        :mod:`.native`), or None: then ``encode`` writes it (and says what is wrong)."""
+
     def match_error(self, text: str) -> ApiError | None:
         """The error if the whole body is this format's error shape, else None."""
 

@@ -224,6 +224,13 @@ class JsonCodec:
             members.append(f'"{body.tail.name}": {_string(mail)}')
         return _object(members)
 
+    def encode_utf8(self, reply: Any, call: CallSpec, tz: tzinfo) -> bytes | None:
+        body = call.body
+        if isinstance(body, ListBody | OneOrListBody) and isinstance(reply, list):
+            plan = record_plan(body.record if isinstance(body, ListBody) else body.many, fmt, tz)
+            return native.write_utf8(plan, reply, "[", ",\n", "]")
+        return None
+
     def _array(self, records: Any, plan: RecordPlan) -> str:
         if not isinstance(records, list):
             raise EmitError(f"expected a list of {plan.spec.name}, "

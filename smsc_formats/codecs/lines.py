@@ -270,6 +270,21 @@ class LineCodec:
             out.append(self.dialect.tail_join(body.tail, raw))
         return "\n".join(out)
 
+    def encode_utf8(self, reply: Any, call: CallSpec, tz: tzinfo) -> bytes | None:
+        body = call.body
+        if isinstance(body, ListBody | OneOrListBody) and isinstance(reply, list):
+            plan = record_plan(body.record if isinstance(body, ListBody) else body.many,
+                               self.fmt, tz)
+            if plan.spec.multiline and plan.spec.free_text is not None:
+                free = plan.spec.free_text  # the few texts that span lines: the head rule
+                write = fast.line_writer(plan)
+                for record in reply:
+                    text = getattr(record, free, None)
+                    if isinstance(text, str) and "\n" in text:
+                        self._no_heads(write(record) or self._line(record, plan), plan)
+            return native.write_utf8(plan, reply, "", "\n", "")
+        return None
+
     def _lines(self, reply: Any, plan: RecordPlan) -> str:
         if not isinstance(reply, list):
             raise EmitError(f"expected a list of {plan.spec.name}, got {type(reply).__name__}")

@@ -148,6 +148,18 @@ def write(plan: RecordPlan, records: list[Any]) -> list[str] | None:
     return _native.write(code, records)
 
 
+def write_utf8(plan: RecordPlan, records: list[Any], opening: str, separator: str,
+               closing: str) -> bytes | None:
+    """``opening + separator.join(texts) + closing`` in UTF-8, the texts as :func:`write`
+    spells each record, or None where that declines or a text cannot be encoded."""
+    if not ENABLED:
+        return None
+    code = writer_program(plan)
+    if code is None:
+        return None
+    return _native.write_utf8(code, records, opening, separator, closing)
+
+
 def read(plan: RecordPlan, tz: tzinfo, mode: Mode, rows: Sequence[Any]) -> list[Any] | None:
     """A whole list body's records from its rows, or None where the extension is off, has no
     program for the plan, or leaves any record to the record-by-record readers."""
@@ -159,4 +171,5 @@ def read(plan: RecordPlan, tz: tzinfo, mode: Mode, rows: Sequence[Any]) -> list[
     return _native.read(code, rows if isinstance(rows, list) else list(rows))
 
 
-__all__ = ["ENABLED", "Mode", "available", "program", "read", "write", "writer_program"]
+__all__ = ["ENABLED", "Mode", "available", "program", "read", "write", "write_utf8",
+           "writer_program"]
