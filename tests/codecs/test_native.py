@@ -515,7 +515,7 @@ def test_a_whole_body_is_written_as_the_pure_python_emit_writes_it(call: str, fm
 
 @needs_extension
 @pytest.mark.parametrize("call", LIST_CALLS)
-@pytest.mark.parametrize("fmt", [0, 1, 3])
+@pytest.mark.parametrize("fmt", [0, 3])
 def test_the_recorded_bodies_are_written_back_byte_for_byte_by_the_builder(
         call: str, fmt: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every committed fixture, parsed and emitted through ``write_utf8``, is its own bytes
