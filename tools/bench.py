@@ -49,6 +49,7 @@ from tabulate import tabulate
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from smsc_formats import emit, iter_parse, parse
+from smsc_formats.codecs import native
 from smsc_formats.model import MODELS
 from smsc_formats.spec import CALLS, Field, Kind, ListBody, RecordSpec
 from smsc_formats.values import MOSCOW
@@ -387,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"missing baseline(s): {', '.join(missing)}; fmt=3 is compared with what is "
               "installed (pip install -e '.[bench]' for all)")
     print(f"median of {rounds} alternating rounds; ratio = typed / fastest exact raw codec")
+    print("compiled builder (smsc_formats._native): "
+          + ("on" if native.available() else "off (not built, or SMSC_FORMATS_NO_EXTENSIONS)"))
     print()
     rows = [measure(case, rounds) for case in cases()]
     print(tabulate(ratio_table(rows), headers="keys", tablefmt="github"))
