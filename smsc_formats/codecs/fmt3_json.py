@@ -19,7 +19,15 @@ from ..model import ApiError, Price
 from ..spec import CallSpec, Form, JsonType, ListBody, OneOrListBody, RecordBody, RecordSpec
 from ..values import ValueProblem, json_reader, writer
 from . import fast, json_tokens, native
-from .plan import MISSING, RecordPlan, build_sections, check_type, record_plan, write_value
+from .plan import (
+    MISSING,
+    RecordPlan,
+    build_sections,
+    check_type,
+    list_plan,
+    record_plan,
+    write_value,
+)
 
 fmt = 3
 
@@ -225,11 +233,8 @@ class JsonCodec:
         return _object(members)
 
     def encode_utf8(self, reply: Any, call: CallSpec, tz: tzinfo) -> bytes | None:
-        body = call.body
-        if isinstance(body, ListBody | OneOrListBody) and isinstance(reply, list):
-            plan = record_plan(body.record if isinstance(body, ListBody) else body.many, fmt, tz)
-            return native.write_utf8(plan, reply, "[", ",\n", "]")
-        return None
+        plan = list_plan(call.body, reply, fmt, tz)
+        return None if plan is None else native.write_utf8(plan, reply)
 
     def _array(self, records: Any, plan: RecordPlan) -> str:
         if not isinstance(records, list):

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import EmitError, ParseError
 from ..model import MODELS, Price
-from ..spec import Field, Form, Kind, RecordSpec, SectionsBody, Slot
+from ..spec import Field, Form, Kind, ListBody, OneOrListBody, RecordSpec, SectionsBody, Slot
 from ..values import MOSCOW, Reader, ValueProblem, Writer, json_reader, reader, writer
 
 MISSING: Any = object()
@@ -107,6 +107,18 @@ def write_value(write: Writer, value: Any, name: str) -> str:
         raise EmitError(f"{name}: {exc}") from None
 
 
+def list_plan(body: Any, reply: Any, fmt: int, tz: tzinfo) -> RecordPlan | None:
+    """The plan of a list reply's records (a list body, or the list form of a one-or-list
+    body), or None for any other reply."""
+    if not isinstance(reply, list):
+        return None
+    if isinstance(body, ListBody):
+        return record_plan(body.record, fmt, tz)
+    if isinstance(body, OneOrListBody):
+        return record_plan(body.many, fmt, tz)
+    return None
+
+
 def check_type(value: Any, spec: RecordSpec) -> None:
     """Refuse to emit a value that is not a ``spec`` record (say which type was expected)."""
     if type(value).__name__ != spec.name or type(value) is not MODELS[spec.name]:
@@ -114,4 +126,4 @@ def check_type(value: Any, spec: RecordSpec) -> None:
 
 
 __all__ = ["MISSING", "RecordPlan", "SlotPlan", "ValueProblem", "build_sections", "check_type",
-           "record_plan", "write_value"]
+           "list_plan", "record_plan", "write_value"]
