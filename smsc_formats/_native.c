@@ -527,6 +527,24 @@ put2(char *out, int v)
     out[1] = (char)('0' + v % 10);
 }
 
+/* The decimal digits of v into out (at least 21 bytes): their count (snprintf costs more). */
+static int
+put_int(char *out, long long v)
+{
+    char digits[20];
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    int n = 0, at = 0;
+    do {
+        digits[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        out[at++] = '-';
+    while (n)
+        out[at++] = digits[--n];
+    return at;
+}
+
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant). */
 static long long
 days_from_civil(long long y, unsigned m, unsigned d)
@@ -537,6 +555,38 @@ days_from_civil(long long y, unsigned m, unsigned d)
     unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
     unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + (long long)doe - 719468;
+}
+
+/* An instant's wire text (DD.MM.YYYY hh:mm:ss or a Unix timestamp) into out (24 bytes):
+   its length, or 0 where the generated writer declines the value (not a datetime in the
+   plan's tz, or with microseconds). */
+static int
+instant_text(const WProgram *p, const WSlot *w, PyObject *v, char *out)
+{
+    if (!PyDateTime_CheckExact(v) || PyDateTime_DATE_GET_TZINFO(v) != p->tz ||
+        PyDateTime_DATE_GET_MICROSECOND(v) != 0)
+        return 0;
+    int y = PyDateTime_GET_YEAR(v), mo = PyDateTime_GET_MONTH(v), d = PyDateTime_GET_DAY(v);
+    int h = PyDateTime_DATE_GET_HOUR(v), mi = PyDateTime_DATE_GET_MINUTE(v);
+    int sec = PyDateTime_DATE_GET_SECOND(v);
+    if (w->kind == K_DATE) {
+        put2(out, d);
+        out[2] = '.';
+        put2(out + 3, mo);
+        out[5] = '.';
+        put2(out + 6, y / 100);
+        put2(out + 8, y % 100);
+        out[10] = ' ';
+        put2(out + 11, h);
+        out[13] = ':';
+        put2(out + 14, mi);
+        out[16] = ':';
+        put2(out + 17, sec);
+        return 19;
+    }
+    long long t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
+                  mi * 60 + sec - p->offset;
+    return put_int(out, t);
 }
 
 /* A new reference to a present value's wire text, DECLINED, or NULL with an error set. */
@@ -574,31 +624,9 @@ wire_text(const WProgram *p, const WSlot *w, PyObject *v)
         return s;
     }
     default: {  /* K_DATE, K_STAMP */
-        if (!PyDateTime_CheckExact(v) || PyDateTime_DATE_GET_TZINFO(v) != p->tz ||
-            PyDateTime_DATE_GET_MICROSECOND(v) != 0)
-            return DECLINED;
-        int y = PyDateTime_GET_YEAR(v), mo = PyDateTime_GET_MONTH(v), d = PyDateTime_GET_DAY(v);
-        int h = PyDateTime_DATE_GET_HOUR(v), mi = PyDateTime_DATE_GET_MINUTE(v);
-        int sec = PyDateTime_DATE_GET_SECOND(v);
-        if (w->kind == K_DATE) {
-            char out[19];
-            put2(out, d);
-            out[2] = '.';
-            put2(out + 3, mo);
-            out[5] = '.';
-            put2(out + 6, y / 100);
-            put2(out + 8, y % 100);
-            out[10] = ' ';
-            put2(out + 11, h);
-            out[13] = ':';
-            put2(out + 14, mi);
-            out[16] = ':';
-            put2(out + 17, sec);
-            return PyUnicode_FromStringAndSize(out, 19);
-        }
-        long long t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
-                      mi * 60 + sec - p->offset;
-        return PyUnicode_FromFormat("%lld", t);
+        char out[24];
+        int n = instant_text(p, w, v, out);
+        return n == 0 ? DECLINED : PyUnicode_FromStringAndSize(out, n);
     }
     }
 }
@@ -783,81 +811,119 @@ buf_put(Buffer *b, const char *s, size_t n)
     return 0;
 }
 
-/* The UTF-8 of a str: ASCII data in place, else a temporary bytes in *tmp (NULL: error). */
-static const char *
-utf8_of(PyObject *s, Py_ssize_t *n, PyObject **tmp)
+/*
+ * A str's UTF-8 straight into the buffer: 0, 1 (declined) or -1 (an error is set). With json,
+ * each character encode_basestring escapes (" \ and those below 0x20) is written as it writes
+ * it. Declined: a character forbid names (1: a line break, 2: a comma), or a lone surrogate,
+ * which UTF-8 cannot hold (the pure-Python path then says where).
+ */
+#define PUT_TEXT_LOOP(TYPE)                                                                   \
+    do {                                                                                      \
+        const TYPE *c = (const TYPE *)data;                                                   \
+        for (Py_ssize_t i = 0; i < n; i++) {                                                  \
+            Py_UCS4 ch = c[i];                                                                \
+            if (ch < 0x80) {                                                                  \
+                if ((ch == '\n' && (forbid & 1)) || (ch == ',' && (forbid & 2)))              \
+                    return 1;                                                                 \
+                if (json && (ch < 0x20 || ch == '"' || ch == '\\'))                           \
+                    o = put_escape(o, ch);                                                    \
+                else                                                                          \
+                    *o++ = (char)ch;                                                          \
+            } else if (ch < 0x800) {                                                          \
+                *o++ = (char)(0xC0 | (ch >> 6));                                              \
+                *o++ = (char)(0x80 | (ch & 0x3F));                                            \
+            } else if (ch < 0x10000) {                                                        \
+                if (ch >= 0xD800 && ch <= 0xDFFF)                                             \
+                    return 1;                                                                 \
+                *o++ = (char)(0xE0 | (ch >> 12));                                             \
+                *o++ = (char)(0x80 | ((ch >> 6) & 0x3F));                                     \
+                *o++ = (char)(0x80 | (ch & 0x3F));                                            \
+            } else {                                                                          \
+                *o++ = (char)(0xF0 | (ch >> 18));                                             \
+                *o++ = (char)(0x80 | ((ch >> 12) & 0x3F));                                    \
+                *o++ = (char)(0x80 | ((ch >> 6) & 0x3F));                                     \
+                *o++ = (char)(0x80 | (ch & 0x3F));                                            \
+            }                                                                                 \
+        }                                                                                     \
+    } while (0)
+
+/* One character as encode_basestring escapes it. */
+static char *
+put_escape(char *o, Py_UCS4 ch)
 {
-    *tmp = NULL;
-    if (PyUnicode_IS_ASCII(s)) {
-        *n = PyUnicode_GET_LENGTH(s);
-        return (const char *)PyUnicode_1BYTE_DATA(s);
+    static const char hex[] = "0123456789abcdef";
+    *o++ = '\\';
+    switch (ch) {
+    case '"': *o++ = '"'; break;
+    case '\\': *o++ = '\\'; break;
+    case '\n': *o++ = 'n'; break;
+    case '\r': *o++ = 'r'; break;
+    case '\t': *o++ = 't'; break;
+    case '\b': *o++ = 'b'; break;
+    case '\f': *o++ = 'f'; break;
+    default:
+        *o++ = 'u';
+        *o++ = '0';
+        *o++ = '0';
+        *o++ = hex[ch >> 4];
+        *o++ = hex[ch & 0xF];
     }
-    *tmp = PyUnicode_AsUTF8String(s);
-    if (*tmp == NULL)
-        return NULL;
-    *n = PyBytes_GET_SIZE(*tmp);
-    return PyBytes_AS_STRING(*tmp);
+    return o;
 }
 
 static int
-buf_put_str(Buffer *b, PyObject *s)
+buf_put_text(Buffer *b, PyObject *s, int json, int forbid)
 {
-    PyObject *tmp;
-    Py_ssize_t n;
-    const char *data = utf8_of(s, &n, &tmp);
-    if (data == NULL)
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    const void *data = PyUnicode_DATA(s);
+    if (PyUnicode_IS_ASCII(s) && !json && !forbid)
+        return buf_put(b, data, (size_t)n);
+    if ((size_t)n > ((size_t)PY_SSIZE_T_MAX - b->len) / 6) {
+        PyErr_NoMemory();
         return -1;
-    int out = buf_put(b, data, (size_t)n);
-    Py_XDECREF(tmp);
-    return out;
+    }
+    if (buf_grow(b, (size_t)n * 6) < 0)  /* the most one character takes: \u00XX */
+        return -1;
+    char *o = b->data + b->len;
+    switch (PyUnicode_KIND(s)) {
+    case PyUnicode_1BYTE_KIND:
+        PUT_TEXT_LOOP(Py_UCS1);
+        break;
+    case PyUnicode_2BYTE_KIND:
+        PUT_TEXT_LOOP(Py_UCS2);
+        break;
+    default:
+        PUT_TEXT_LOOP(Py_UCS4);
+    }
+    b->len = (size_t)(o - b->data);
+    return 0;
 }
 
 static int
 buf_put_digits(Buffer *b, long long v)
 {
     char digits[24];
-    int n = snprintf(digits, sizeof(digits), "%lld", v);
-    return buf_put(b, digits, (size_t)n);
+    return buf_put(b, digits, (size_t)put_int(digits, v));
 }
 
 /* One present value, lead and trail included: 0, 1 (declined) or -1 (an error is set). */
 static int
 put_value(Buffer *b, const WProgram *p, const WSlot *w, PyObject *v)
 {
-    if (buf_put_str(b, w->lead) < 0)
+    int quoted = w->escape == 1;
+    if (buf_put_text(b, w->lead, 0, 0) < 0)
         return -1;
     switch (w->kind) {
     case K_TEXT: {
         if (!PyUnicode_CheckExact(v))
             return 1;
-        PyObject *tmp;
-        Py_ssize_t n;
-        const char *data = utf8_of(v, &n, &tmp);
-        if (data == NULL)
+        int out;
+        if ((quoted && buf_put(b, "\"", 1) < 0) ||
+            (out = buf_put_text(b, v, quoted, w->forbid)) < 0 ||
+            (out == 0 && quoted && buf_put(b, "\"", 1) < 0))
             return -1;
-        int declined = ((w->forbid & 1) && memchr(data, '\n', (size_t)n) != NULL) ||
-                       ((w->forbid & 2) && memchr(data, ',', (size_t)n) != NULL);
-        int escape = 0;
-        if (!declined && w->escape == 1)
-            for (Py_ssize_t i = 0; i < n && !escape; i++)
-                escape = (unsigned char)data[i] < 0x20 || data[i] == '"' || data[i] == '\\';
-        int failed = 0;
-        if (declined) {
-        } else if (escape) {
-            PyObject *quoted = PyObject_CallOneArg(p->encode_basestring, v);
-            failed = quoted == NULL || buf_put_str(b, quoted) < 0;
-            Py_XDECREF(quoted);
-        } else if (w->escape == 1) {
-            failed = buf_put(b, "\"", 1) < 0 || buf_put(b, data, (size_t)n) < 0 ||
-                     buf_put(b, "\"", 1) < 0;
-        } else {
-            failed = buf_put(b, data, (size_t)n) < 0;
-        }
-        Py_XDECREF(tmp);
-        if (failed)
-            return -1;
-        if (declined)
-            return 1;
+        if (out)
+            return out;
         break;
     }
     case K_INT:
@@ -866,11 +932,11 @@ put_value(Buffer *b, const WProgram *p, const WSlot *w, PyObject *v)
             return 1;
         int overflow = 0;
         long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
-        if (w->escape == 1 && buf_put(b, "\"", 1) < 0)
+        if (quoted && buf_put(b, "\"", 1) < 0)
             return -1;
         if (overflow) {
             PyObject *text = PyObject_Str(v);  /* past the digit limit: a ValueError */
-            if (text == NULL || buf_put_str(b, text) < 0) {
+            if (text == NULL || buf_put_text(b, text, 0, 0) < 0) {
                 Py_XDECREF(text);
                 return -1;
             }
@@ -878,24 +944,34 @@ put_value(Buffer *b, const WProgram *p, const WSlot *w, PyObject *v)
         } else if (buf_put_digits(b, x) < 0) {
             return -1;
         }
-        if (w->escape == 1 && buf_put(b, "\"", 1) < 0)
+        if (quoted && buf_put(b, "\"", 1) < 0)
             return -1;
         break;
     }
-    default: {  /* money and instants: as write() spells them */
+    case K_MONEY: {  /* as write() spells it */
         PyObject *text = wire_text(p, w, v);
         if (text == NULL)
             return -1;
         if (text == DECLINED)
             return 1;
-        int failed = (w->escape == 1 && buf_put(b, "\"", 1) < 0) || buf_put_str(b, text) < 0 ||
-                     (w->escape == 1 && buf_put(b, "\"", 1) < 0);
+        int failed = (quoted && buf_put(b, "\"", 1) < 0) || buf_put_text(b, text, 0, 0) < 0 ||
+                     (quoted && buf_put(b, "\"", 1) < 0);
         Py_DECREF(text);
         if (failed)
             return -1;
+        break;
+    }
+    default: {  /* instants */
+        char text[26];
+        int n = instant_text(p, w, v, text + 1);
+        if (n == 0)
+            return 1;
+        text[0] = text[n + 1] = '"';
+        if (buf_put(b, quoted ? text : text + 1, (size_t)n + 2 * quoted) < 0)
+            return -1;
     }
     }
-    return buf_put_str(b, w->trail);
+    return buf_put_text(b, w->trail, 0, 0);
 }
 
 /* One record: 0, 1 (declined) or -1 (an error is set). */
@@ -904,7 +980,7 @@ put_record(Buffer *b, const WProgram *p, PyObject *record)
 {
     if (!Py_IS_TYPE(record, p->model))
         return 1;
-    if (buf_put_str(b, p->prefix) < 0)
+    if (buf_put_text(b, p->prefix, 0, 0) < 0)
         return -1;
     for (Py_ssize_t k = 0; k < p->nslots; k++) {
         const WSlot *w = &p->slots[k];
@@ -915,14 +991,14 @@ put_record(Buffer *b, const WProgram *p, PyObject *record)
         }
         int out;
         if (v == Py_None)
-            out = !w->optional ? 1 : buf_put_str(b, w->absent);
+            out = !w->optional ? 1 : buf_put_text(b, w->absent, 0, 0);
         else
             out = put_value(b, p, w, v);
         Py_DECREF(v);
         if (out != 0)
             return out;
     }
-    return buf_put_str(b, p->suffix);
+    return buf_put_text(b, p->suffix, 0, 0);
 }
 
 static PyObject *
@@ -940,9 +1016,9 @@ native_write_utf8(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyObject *records = Py_NewRef(args[1]);
     Buffer b = {NULL, 0, 0};
     PyObject *out = NULL;
-    int state = buf_put_str(&b, args[2]);
+    int state = buf_put_text(&b, args[2], 0, 0);
     for (Py_ssize_t r = 0; state == 0 && r < PyList_GET_SIZE(records); r++) {
-        if (r > 0 && buf_put_str(&b, args[3]) < 0) {
+        if (r > 0 && buf_put_text(&b, args[3], 0, 0) < 0) {
             state = -1;
             break;
         }
@@ -951,7 +1027,7 @@ native_write_utf8(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         Py_DECREF(record);
     }
     if (state == 0)
-        state = buf_put_str(&b, args[4]);
+        state = buf_put_text(&b, args[4], 0, 0);
     if (state == 0)
         out = PyBytes_FromStringAndSize(b.data ? b.data : "", (Py_ssize_t)b.len);
     else if (state == 1 || !PyErr_ExceptionMatches(PyExc_MemoryError)) {

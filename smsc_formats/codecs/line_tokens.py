@@ -122,6 +122,14 @@ def head(kind: Kind_, fmt: int) -> HeadTest:
     return re.compile(head_pattern(plan)).match
 
 
+@cache
+def later_head(plan: RecordPlan) -> Callable[[str], re.Match[str] | None]:
+    """A search for a line after the first of a text that begins a record of ``plan``, a
+    plan whose free text may span lines (its head test is the pattern's match at a line's
+    start, and no shape crosses a line break)."""
+    return re.compile("\n(?:" + head_pattern(plan) + ")").search
+
+
 # -- the tokenizer -----------------------------------------------------------------------------
 
 
@@ -666,4 +674,4 @@ def _loose1(text: str, kind: Kind_ | None) -> list[tuple[str, str, int]]:
 
 
 __all__ = ["LineRecord", "LineTokenizer", "Orphan", "Split", "Token", "head", "head_pattern",
-           "items", "record_texts", "split", "split_tail", "tokenize"]
+           "items", "later_head", "record_texts", "split", "split_tail", "tokenize"]

@@ -30,7 +30,7 @@ from . import fast, native
 from .line_tokens import (
     LineRecord,
     Orphan,
-    head,
+    later_head,
     record_texts,
     split,
     split_tail,
@@ -280,16 +280,38 @@ class LineCodec:
 
     def encode_utf8(self, reply: Any, call: CallSpec, tz: tzinfo) -> bytes | None:
         plan = list_plan(call.body, reply, self.fmt, tz)
-        if plan is not None and native.writes_utf8(plan):
-            if plan.spec.multiline and plan.spec.free_text is not None:
-                free = plan.spec.free_text  # the few texts that span lines: the head rule
-                write = fast.line_writer(plan)
-                for record in reply:
-                    text = getattr(record, free, None)
-                    if isinstance(text, str) and "\n" in text:
-                        self._no_heads(write(record) or self._line(record, plan), plan)
-            return native.write_utf8(plan, reply)
-        return None
+        if plan is None or not native.writes_utf8(plan):
+            return None
+        body = native.write_utf8(plan, reply)
+        if body is not None and plan.spec.multiline and self._spanning_heads(reply, plan):
+            return None  # the text path refuses it, and says which line
+        return body
+
+    def _spanning_heads(self, reply: list[Any], plan: RecordPlan) -> bool:
+        """Whether the free text of any record (all of them written) holds a later line that
+        would be read as a record of its own (the tokenizer's head rule, as
+        :meth:`_no_heads` applies it), found without writing the records again: a later line
+        that begins a record on its own does so whatever follows it. Only the text's last
+        line is followed by more (the later fields), and only in fmt=1 can they complete a
+        head, when the line holds enough of its commas; those few records are written and
+        their lines tested."""
+        free = plan.spec.free_text
+        if free is None:
+            return False
+        texts = [getattr(r, free) for r in reply]  # a str or None: write_utf8 took them
+        later = 0 if plan.free is None else plan.width - plan.free - 1
+        commas = (plan.free or 0) - later  # those a head needs from the last line itself
+        search = later_head(plan)
+        suspects = []
+        for record, text in zip(reply, texts, strict=True):
+            if text is None or "\n" not in text:
+                continue
+            if search(text) is not None:
+                return True
+            if self.fmt == 1 and later and text.rpartition("\n")[2].count(",") >= commas:
+                suspects.append(record)
+        lines = native.write(plan, suspects) if suspects else []
+        return lines is None or any(search(line) is not None for line in lines)
 
     def _lines(self, reply: Any, plan: RecordPlan) -> str:
         if not isinstance(reply, list):
@@ -307,12 +329,11 @@ class LineCodec:
     def _no_heads(self, text: str, plan: RecordPlan) -> None:
         """Refuse a free text whose later line would be read as a record of its own (the
         tokenizer's head rule), so what is emitted reads back as written."""
-        is_head = head(plan, self.fmt)
-        for line in text.split("\n")[1:]:
-            if is_head(line):
-                field = plan.spec.free_text
-                raise EmitError(f"{plan.spec.name}.{field}: a line of it would begin a new "
-                                f"record in fmt={self.fmt}: {clip(line)}")
+        found = later_head(plan)(text)
+        if found is not None:
+            line = text[found.start() + 1:].split("\n", 1)[0]
+            raise EmitError(f"{plan.spec.name}.{plan.spec.free_text}: a line of it would begin "
+                            f"a new record in fmt={self.fmt}: {clip(line)}")
 
     def _line(self, record: Any, plan: RecordPlan) -> str:
         check_type(record, plan.spec)

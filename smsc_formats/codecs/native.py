@@ -148,11 +148,9 @@ def write(plan: RecordPlan, records: list[Any]) -> list[str] | None:
     return _native.write(code, records)
 
 
-UTF8_BODIES = {0: ("", "\n", ""), 3: ("[", ",\n", "]")}
+UTF8_BODIES = {0: ("", "\n", ""), 1: ("", "\n", ""), 3: ("[", ",\n", "]")}
 """The formats whose list bodies :func:`write_utf8` writes, with their opening, separator and
-closing. Not fmt=1: its lines are short, and one encode of the joined text beats a UTF-8 copy
-per non-ASCII value (13.6 ms against 15.6 ms for the bench's body of 10,000 records); not
-fmt=2, which has no program (see :func:`writer_program`)."""
+closing: every format with a writer program (not fmt=2, see :func:`writer_program`)."""
 
 
 def writes_utf8(plan: RecordPlan) -> bool:

@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 
 from smsc_formats import ParseError, SmscFormatsError, emit, parse, unwrap
 from smsc_formats.codecs import fast, native, xml_tokens
-from smsc_formats.codecs.line_tokens import record_texts, values_function
+from smsc_formats.codecs.line_tokens import head, record_texts, values_function
 from smsc_formats.codecs.plan import RecordPlan, record_plan
 from smsc_formats.spec import CALLS, ListBody
 from smsc_formats.strategies import replies
@@ -513,7 +513,7 @@ def test_a_whole_body_is_written_as_the_pure_python_emit_writes_it(call: str, fm
 
 @needs_extension
 @pytest.mark.parametrize("call", LIST_CALLS)
-@pytest.mark.parametrize("fmt", [0, 3])
+@pytest.mark.parametrize("fmt", [0, 1, 3])
 def test_the_recorded_bodies_are_written_back_byte_for_byte_by_the_builder(
         call: str, fmt: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every committed fixture, parsed and emitted through ``write_utf8``, is its own bytes
@@ -525,3 +525,80 @@ def test_the_recorded_bodies_are_written_back_byte_for_byte_by_the_builder(
         body = path.read_bytes()
         assert emit(parse(body, call=call, fmt=fmt), call=call, fmt=fmt) == body, path
     assert len(written) == len(paths)
+
+
+MULTILINE_CALLS = [name for name in LIST_CALLS if _plan(name, 0).spec.multiline]
+
+
+def _head_like_texts(call: str, fmt: int) -> list[str]:
+    """Free texts whose second line is a recorded record's line, or a piece of one: cut
+    after each of its first fields (fmt=1, where the fields written after the free text may
+    complete the head), or at each of its first characters (fmt=0)."""
+    plan = _plan(call, fmt)
+    text = (ROOT / "fixtures" / call / "default" / f"fmt{fmt}.{EXT[fmt]}").read_text("utf-8")
+    texts = record_texts(text, plan)
+    assert texts
+    line = texts[0].split("\n")[0]
+    if fmt == 1:
+        cells = line.split(",")
+        pieces = [",".join(cells[:k]) for k in range(1, (plan.free or 0) + 2)]
+    else:
+        pieces = [line[:k] for k in range(1, 40)]
+    return [f"Ваш код\n{piece}" for piece in [line, *pieces]]
+
+
+@needs_extension
+@pytest.mark.parametrize("call", MULTILINE_CALLS)
+@pytest.mark.parametrize("fmt", [0, 1])
+def test_a_free_text_line_that_would_begin_a_record_is_refused_alike(call: str,
+                                                                      fmt: int) -> None:
+    """``emit`` refuses a free text whose later line would be read back as a record of its
+    own (with the builder, found without writing the records again), and what it does emit
+    reads back as written. In fmt=1 the fields after the free text can complete a head that
+    its last line only begins: such texts are refused too."""
+    plan = _plan(call, fmt)
+    free = plan.spec.free_text
+    assert free is not None
+    record = _fixture_records(call, fmt)[0]
+    refused, completed = 0, 0
+    for message in _head_like_texts(call, fmt):
+        changed = [dataclasses.replace(record, **{free: message}), record]
+        with _native(True):
+            on = _emitted(changed, call, fmt)
+        with _native(False):
+            off = _emitted(changed, call, fmt)
+        assert on == off, message
+        if isinstance(on, bytes):
+            assert parse(on, call=call, fmt=fmt) == changed, message
+            continue
+        assert "would begin a new record" in str(on), on
+        refused += 1
+        completed += not head(plan, fmt)(message.split("\n")[1])
+    assert refused >= 2
+    later = plan.width - (plan.free or 0) - 1
+    assert completed > 0 if fmt == 1 and later else completed == 0
+
+
+@needs_extension
+@pytest.mark.parametrize("call", LIST_CALLS)
+@pytest.mark.parametrize("text", [
+    "".join(map(chr, range(0x80))), "".join(map(chr, range(0x80, 0x800, 7))),
+    "\u0800\uffff\ud7ff\ue000 \U00010000\U0010ffff", "a\ud800b", "\udfff", "\U0001f600\udc00",
+    "\u00ff\u0100", "Ваш \"код\": 5\\6",
+])
+def test_every_character_is_written_straight_to_utf8_as_the_pure_python_writers_write_it(
+        call: str, text: str) -> None:
+    """The builder encodes UTF-8 and escapes JSON strings itself, in the buffer: every ASCII
+    character (each escape ``encode_basestring`` writes), the edges of each UTF-8 length, and
+    lone surrogates (refused alike: UTF-8 cannot hold them)."""
+    for fmt in (0, 1, 3):
+        plan = _plan(call, fmt)
+        record = _fixture_records(call, fmt)[0]
+        texts = [f.name for f in plan.spec.fields if f.kind.name in ("TEXT", "CODE")]
+        for name in texts:
+            changed = [dataclasses.replace(record, **{name: text})]
+            with _native(True):
+                on = _emitted(changed, call, fmt)
+            with _native(False):
+                off = _emitted(changed, call, fmt)
+            assert on == off, (fmt, name)
