@@ -1040,6 +1040,339 @@ native_write_utf8(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return out;
 }
 
+/* -- cutting fmt=1 lines: the compiled half of codecs/line_tokens.py ---------------------- */
+
+/*
+ * cut_lines(text, shapes, width, free, count) -> the raw values of every record of a whole
+ * fmt=1 list body, one list of width strs per record, exactly as
+ * [values_function(plan)(t) for t in record_texts(text, plan)] gives them, or None where that
+ * gives None (an orphan, a line before the first record, a record of another width, a line
+ * break outside the free text) or anything is unusual. The rules are line_tokens' own:
+ *
+ *   line breaks  the first decides: after "\r\n" every "\r\n" is one; empty lines at the end
+ *                are dropped
+ *   heads        count 0: the line holds len(shapes) commas, and the values before them have
+ *                their shapes (empty allowed where optional), which is head_pattern's match;
+ *                count 1: the line holds exactly width - 1 commas; count 2: at least that many
+ *   records      a head begins one; with count 0 (a free text that spans lines) any other line
+ *                continues it, joined by "\n"; otherwise any other line declines
+ *   values       free (-1: none) cuts: its commas from the left, the rest from the right
+ *
+ * shapes: a tuple of (shape, optional) for the values before the free text, shape 0 text
+ * ([^,\n]*), 1 integer (-?[0-9]+), 2 decimal (-?[0-9]+(?:\.[0-9]+)?), 3 a date
+ * (DD.MM.YYYY hh:mm:ss, digits only checked) and 4 a UTC offset ([+-]?[0-9]{1,2}).
+ */
+
+enum { S_TEXT, S_INT, S_MONEY, S_DATE, S_TZ };
+
+typedef struct {
+    int kind;
+    const void *data;
+} Chars;
+
+#define CH(c, i) PyUnicode_READ((c)->kind, (c)->data, (i))
+
+static int
+is_digit(Py_UCS4 ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
+/* Whether chars [a, b) (no comma or line break among them) have the shape. */
+static int
+shaped(const Chars *c, Py_ssize_t a, Py_ssize_t b, int shape, int optional)
+{
+    Py_ssize_t i = a;
+    if (a == b)
+        return optional || shape == S_TEXT;
+    switch (shape) {
+    case S_TEXT:
+        return 1;
+    case S_INT:
+    case S_MONEY: {
+        if (CH(c, i) == '-')
+            i++;
+        Py_ssize_t start = i;
+        while (i < b && is_digit(CH(c, i)))
+            i++;
+        if (i == start)
+            return 0;
+        if (i == b)
+            return 1;
+        if (shape == S_INT || CH(c, i) != '.')
+            return 0;
+        start = ++i;
+        while (i < b && is_digit(CH(c, i)))
+            i++;
+        return i > start && i == b;
+    }
+    case S_DATE: {
+        static const char mask[] = "99.99.9999 99:99:99";
+        if (b - a != 19)
+            return 0;
+        for (Py_ssize_t k = 0; k < 19; k++) {
+            Py_UCS4 ch = CH(c, a + k);
+            if (mask[k] == '9' ? !is_digit(ch) : ch != (Py_UCS4)mask[k])
+                return 0;
+        }
+        return 1;
+    }
+    default: {  /* S_TZ */
+        if (CH(c, i) == '+' || CH(c, i) == '-')
+            i++;
+        Py_ssize_t digits = b - i;
+        if (digits < 1 || digits > 2)
+            return 0;
+        for (; i < b; i++)
+            if (!is_digit(CH(c, i)))
+                return 0;
+        return 1;
+    }
+    }
+}
+
+typedef struct {
+    Py_ssize_t start, end;  /* a physical line, its line break (and "\r") left out */
+} Span;
+
+typedef struct {
+    const int *shape;
+    const int *optional;
+    Py_ssize_t nshapes, width, free;
+    int count;
+} Cutter;
+
+static Py_ssize_t
+commas_in(const Chars *c, Span line)
+{
+    Py_ssize_t n = 0;
+    for (Py_ssize_t i = line.start; i < line.end; i++)
+        n += CH(c, i) == ',';
+    return n;
+}
+
+static int
+begins_record(const Chars *c, const Cutter *cut, Span line)
+{
+    if (cut->count) {
+        Py_ssize_t n = commas_in(c, line);
+        return cut->count == 1 ? n == cut->width - 1 : n >= cut->width - 1;
+    }
+    Py_ssize_t at = line.start;
+    for (Py_ssize_t k = 0; k < cut->nshapes; k++) {
+        Py_ssize_t end = at;
+        while (end < line.end && CH(c, end) != ',')
+            end++;
+        if (end == line.end || !shaped(c, at, end, cut->shape[k], cut->optional[k]))
+            return 0;
+        at = end + 1;
+    }
+    return 1;
+}
+
+/* Append text[a:b] to row as a new str: 0, or -1 with an error set. */
+static int
+put_piece(PyObject *row, PyObject *text, Py_ssize_t a, Py_ssize_t b)
+{
+    PyObject *piece = PyUnicode_Substring(text, a, b);
+    if (piece == NULL)
+        return -1;
+    int out = PyList_Append(row, piece);
+    Py_DECREF(piece);
+    return out;
+}
+
+/* The free text of a record that spans lines[first..last]: from at in the first line to
+   stop in the last, its lines joined by "\n". */
+static PyObject *
+joined(PyObject *text, const Span *lines, Py_ssize_t first, Py_ssize_t last, Py_ssize_t at,
+       Py_ssize_t stop)
+{
+    PyObject *parts = PyList_New(0);
+    if (parts == NULL)
+        return NULL;
+    for (Py_ssize_t k = first; k <= last; k++) {
+        Py_ssize_t a = k == first ? at : lines[k].start, b = k == last ? stop : lines[k].end;
+        if (put_piece(parts, text, a, b) < 0) {
+            Py_DECREF(parts);
+            return NULL;
+        }
+    }
+    PyObject *sep = PyUnicode_FromOrdinal('\n');
+    PyObject *out = sep == NULL ? NULL : PyUnicode_Join(sep, parts);
+    Py_XDECREF(sep);
+    Py_DECREF(parts);
+    return out;
+}
+
+/* One record's values: a new list, DECLINED, or NULL with an error set. */
+static PyObject *
+cut_record(const Chars *c, const Cutter *cut, PyObject *text, const Span *lines,
+           Py_ssize_t first, Py_ssize_t last)
+{
+    Span head = lines[first], tail = lines[last];
+    Py_ssize_t free = cut->free, width = cut->width;
+    Py_ssize_t left = free < 0 ? width - 1 : free;  /* commas cut from the left */
+    Py_ssize_t right = free < 0 ? 0 : width - free - 1;  /* and from the right */
+    if (free < 0 && first != last)
+        return DECLINED;  /* a line break in a record without free text */
+    PyObject *row = PyList_New(0);
+    if (row == NULL)
+        return NULL;
+    Py_ssize_t at = head.start;
+    for (Py_ssize_t k = 0; k < left; k++) {
+        Py_ssize_t end = at;
+        while (end < head.end && CH(c, end) != ',')
+            end++;
+        if (end == head.end)
+            goto declined;  /* too few values, or one holds a line break */
+        if (put_piece(row, text, at, end) < 0)
+            goto error;
+        at = end + 1;
+    }
+    if (free < 0) {  /* the last value: the rest, which must hold no comma */
+        for (Py_ssize_t i = at; i < head.end; i++)
+            if (CH(c, i) == ',')
+                goto declined;
+        if (put_piece(row, text, at, head.end) < 0)
+            goto error;
+        return row;
+    }
+    /* the values after the free text: its last `right` commas, all in the last line */
+    Py_ssize_t cuts[256];
+    if (right > 256)
+        goto declined;
+    Py_ssize_t floor = first == last ? at : tail.start, stop = tail.end;
+    for (Py_ssize_t k = right - 1; k >= 0; k--) {
+        Py_ssize_t i = stop;
+        while (i > floor && CH(c, i - 1) != ',')
+            i--;
+        if (i == floor)
+            goto declined;  /* too few values, or one holds a line break */
+        cuts[k] = i - 1;
+        stop = i - 1;
+    }
+    PyObject *middle = first == last ? PyUnicode_Substring(text, at, stop)
+                                     : joined(text, lines, first, last, at, stop);
+    if (middle == NULL)
+        goto error;
+    int failed = PyList_Append(row, middle);
+    Py_DECREF(middle);
+    if (failed)
+        goto error;
+    for (Py_ssize_t k = 0; k < right; k++)
+        if (put_piece(row, text, cuts[k] + 1, k + 1 < right ? cuts[k + 1] : tail.end) < 0)
+            goto error;
+    return row;
+declined:
+    Py_DECREF(row);
+    return DECLINED;
+error:
+    Py_DECREF(row);
+    return NULL;
+}
+
+static PyObject *
+native_cut_lines(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5 || !PyUnicode_Check(args[0]) || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "cut_lines(text, shapes, width, free, count)");
+        return NULL;
+    }
+    PyObject *text = args[0], *shapes = args[1];
+    Cutter cut;
+    cut.width = PyLong_AsSsize_t(args[2]);
+    cut.free = PyLong_AsSsize_t(args[3]);
+    cut.count = (int)PyLong_AsLong(args[4]);
+    if (PyErr_Occurred())
+        return NULL;
+    cut.nshapes = PyTuple_GET_SIZE(shapes);
+    if (cut.width < 1 || cut.free < -1 || cut.free >= cut.width || cut.count < 0 ||
+        cut.count > 2 || cut.nshapes > 256 || (cut.count == 0 && cut.nshapes != cut.free)) {
+        PyErr_SetString(PyExc_ValueError, "bad cutter");
+        return NULL;
+    }
+    int shape[256], optional[256];
+    for (Py_ssize_t k = 0; k < cut.nshapes; k++) {
+        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(shapes, k), "ip", &shape[k], &optional[k]))
+            return NULL;
+        if (shape[k] < S_TEXT || shape[k] > S_TZ) {
+            PyErr_SetString(PyExc_ValueError, "bad shape");
+            return NULL;
+        }
+    }
+    cut.shape = shape;
+    cut.optional = optional;
+    Chars c = {PyUnicode_KIND(text), PyUnicode_DATA(text)};
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+
+    Py_ssize_t first_break = PyUnicode_FindChar(text, '\n', 0, n, 1);
+    if (first_break == -2)
+        return NULL;
+    int crlf = first_break > 0 && CH(&c, first_break - 1) == '\r';
+    Py_ssize_t nlines = 0, cap = 1024;
+    Span *lines = PyMem_Malloc(cap * sizeof(Span));
+    PyObject *out = NULL;
+    if (lines == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t at = 0; at <= n;) {
+        Py_ssize_t end = PyUnicode_FindChar(text, '\n', at, n, 1);
+        if (end == -2)
+            goto done;
+        int last = end == -1;
+        if (last)
+            end = n;
+        if (nlines == cap) {
+            Span *more = PyMem_Realloc(lines, 2 * cap * sizeof(Span));
+            if (more == NULL) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            lines = more;
+            cap *= 2;
+        }
+        lines[nlines].start = at;
+        lines[nlines].end = !last && crlf && end > at && CH(&c, end - 1) == '\r' ? end - 1 : end;
+        nlines++;
+        at = end + 1;
+    }
+    while (nlines && lines[nlines - 1].start == lines[nlines - 1].end)
+        nlines--;  /* empty lines at the end */
+    out = PyList_New(0);
+    if (out == NULL || nlines == 0)
+        goto done;
+    Py_ssize_t first = 0;
+    if (!begins_record(&c, &cut, lines[0]))
+        goto declined;
+    while (first < nlines) {
+        Py_ssize_t last = first;
+        while (last + 1 < nlines && !begins_record(&c, &cut, lines[last + 1])) {
+            if (cut.count)
+                goto declined;  /* an orphan, or a line the tokenizer skips */
+            last++;
+        }
+        PyObject *row = cut_record(&c, &cut, text, lines, first, last);
+        if (row == NULL)
+            goto error;
+        if (row == DECLINED)
+            goto declined;
+        int failed = PyList_Append(out, row);
+        Py_DECREF(row);
+        if (failed)
+            goto error;
+        first = last + 1;
+    }
+    goto done;
+declined:
+    Py_SETREF(out, Py_NewRef(Py_None));
+    goto done;
+error:
+    Py_CLEAR(out);
+done:
+    PyMem_Free(lines);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"read", (PyCFunction)(void (*)(void))native_read, METH_FASTCALL,
      "read(program, rows) -> list of records, or None where the pure-Python readers must "
@@ -1050,6 +1383,9 @@ static PyMethodDef methods[] = {
     {"write_utf8", (PyCFunction)(void (*)(void))native_write_utf8, METH_FASTCALL,
      "write_utf8(program, records, opening, separator, closing) -> the whole body as UTF-8, "
      "or None where the pure-Python writers must decide."},
+    {"cut_lines", (PyCFunction)(void (*)(void))native_cut_lines, METH_FASTCALL,
+     "cut_lines(text, shapes, width, free, count) -> every record's raw values of a whole "
+     "fmt=1 list body, or None where the pure-Python tokenizer must decide."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -36,7 +36,8 @@ from typing import Any
 from ..errors import a, position
 from ..spec import Field, Form, Kind
 from ..values import SHAPES, ValueProblem
-from .plan import RecordPlan
+from . import native
+from .plan import RecordPlan, SlotPlan
 from .tokens import Token
 
 HeadTest = Callable[[str], object]
@@ -83,12 +84,20 @@ class Split:
 # -- heads -------------------------------------------------------------------------------------
 
 
+_HEAD_TEXT = "[^,\\n]*"
+"""A text before the free text, in a head: up to the next comma."""
+
+
+def _bare_shape(sp: SlotPlan) -> str:
+    if sp.field.kind in (Kind.TEXT, Kind.CODE):
+        return _HEAD_TEXT
+    form = sp.slot.form if sp.field.kind is Kind.INSTANT else Form.VALUE
+    return SHAPES[(sp.field.kind, form)]
+
+
 def _shape(plan: RecordPlan, index: int) -> str:
     sp = plan.slots[index]
-    form = sp.slot.form if sp.field.kind is Kind.INSTANT else Form.VALUE
-    shape = SHAPES[(sp.field.kind, form)]
-    if sp.field.kind in (Kind.TEXT, Kind.CODE):
-        shape = "[^,\\n]*"
+    shape = _bare_shape(sp)
     return f"(?:{shape})?" if sp.field.optional else shape
 
 
@@ -305,6 +314,52 @@ def record_texts(text: str, plan: RecordPlan) -> list[str] | None:
         p = q + 1
     out.extend(lines[done:])
     return out
+
+
+_SHAPE_CODES = {_HEAD_TEXT: 0, SHAPES[(Kind.INT, Form.VALUE)]: 1,
+                SHAPES[(Kind.MONEY, Form.VALUE)]: 2, SHAPES[(Kind.INSTANT, Form.DATE)]: 3,
+                SHAPES[(Kind.TZ, Form.VALUE)]: 4}
+"""The head shapes the compiled cutter tests (``cut_lines`` in ``_native.c``), by pattern
+(a timestamp is an integer's)."""
+
+
+@cache
+def cutter(plan: RecordPlan) -> tuple[tuple[tuple[int, bool], ...], int, int, int] | None:
+    """fmt=1: the compiled cutter's program for ``plan``'s list bodies, the rules of
+    :func:`head` and :func:`values_function` as codes (see ``cut_lines`` in ``_native.c``),
+    or None where it has none (fmt=0, an empty line that would be a head, or a shape it
+    does not know)."""
+    if plan.fmt != 1 or head(plan, 1)(""):
+        return None
+    free = -1 if plan.free is None else plan.free
+    if not plan.spec.multiline:  # the head counts commas
+        return (), plan.width, free, 1 if plan.free is None else 2
+    shapes = []
+    for sp in plan.slots[:free]:
+        code = _SHAPE_CODES.get(_bare_shape(sp))
+        if code is None:
+            return None
+        shapes.append((code, sp.field.optional))
+    return tuple(shapes), plan.width, free, 0
+
+
+def list_values(text: str, plan: RecordPlan) -> list[Sequence[str | None]] | None:
+    """The raw values of every record of a whole list body of ``plan``: :func:`values` of
+    each of :func:`record_texts`, or None where either gives None. In fmt=1, where the
+    extension is built, one C loop cuts the lines and values by the same rules (see
+    ``cut_lines`` in ``_native.c``), and the Python loop reads only what it declines."""
+    code = cutter(plan) if native.ENABLED else None
+    if code is not None:
+        got = native.cut_lines(text, code)
+        if got is not None:
+            return got
+    texts = record_texts(text, plan)
+    if texts is None:
+        return None
+    raws = list(map(values_function(plan), texts))
+    if not all(raws):  # raws are non-empty sequences or None
+        return None
+    return raws  # type: ignore[return-value]
 
 
 # -- splitting a record into items -------------------------------------------------------------
@@ -674,4 +729,4 @@ def _loose1(text: str, kind: Kind_ | None) -> list[tuple[str, str, int]]:
 
 
 __all__ = ["LineRecord", "LineTokenizer", "Orphan", "Split", "Token", "head", "head_pattern",
-           "items", "later_head", "record_texts", "split", "split_tail", "tokenize"]
+           "items", "later_head", "list_values", "record_texts", "split", "split_tail", "tokenize"]

@@ -31,7 +31,7 @@ from .line_tokens import (
     LineRecord,
     Orphan,
     later_head,
-    record_texts,
+    list_values,
     split,
     split_tail,
     tokenize,
@@ -133,11 +133,8 @@ class LineCodec:
         """A whole list body read by C-level loops over the tokenizer's record texts and the
         generated converters, or None where anything declines (then :meth:`records` reads
         it, with line numbers, and says what is wrong)."""
-        texts = record_texts(text, plan)
-        if texts is None:
-            return None
-        raws = list(map(values_function(plan), texts))
-        if not all(raws):  # a split declined (raws are non-empty sequences or None)
+        raws = list_values(text, plan)
+        if raws is None:
             return None
         records = native.read(plan, plan.tz, native.Mode.SEQUENCE, raws)
         if records is not None:

@@ -167,6 +167,15 @@ def write_utf8(plan: RecordPlan, records: list[Any]) -> bytes | None:
     return _native.write_utf8(code, records, *UTF8_BODIES[plan.fmt])
 
 
+def cut_lines(text: str, code: tuple[Any, ...]) -> list[Sequence[str | None]] | None:
+    """fmt=1: every record's raw values of a whole list body, cut by the compiled half of
+    :mod:`.line_tokens` with its program ``code`` (``line_tokens.cutter``), or None where the
+    extension is off or leaves the body to the pure-Python tokenizer."""
+    if not ENABLED:
+        return None
+    return _native.cut_lines(text, *code)
+
+
 def read(plan: RecordPlan, tz: tzinfo, mode: Mode, rows: Sequence[Any]) -> list[Any] | None:
     """A whole list body's records from its rows, or None where the extension is off, has no
     program for the plan, or leaves any record to the record-by-record readers."""
@@ -183,6 +192,7 @@ __all__ = [
     "UTF8_BODIES",
     "Mode",
     "available",
+    "cut_lines",
     "program",
     "read",
     "write",

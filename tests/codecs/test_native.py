@@ -20,6 +20,7 @@ import contextlib
 import dataclasses
 import importlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,7 +35,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smsc_formats import ParseError, SmscFormatsError, emit, parse, unwrap
-from smsc_formats.codecs import fast, native, xml_tokens
+from smsc_formats.codecs import fast, line_tokens, native, xml_tokens
 from smsc_formats.codecs.line_tokens import head, record_texts, values_function
 from smsc_formats.codecs.plan import RecordPlan, record_plan
 from smsc_formats.spec import CALLS, ListBody
@@ -602,3 +603,113 @@ def test_every_character_is_written_straight_to_utf8_as_the_pure_python_writers_
             with _native(False):
                 off = _emitted(changed, call, fmt)
             assert on == off, (fmt, name)
+
+
+# -- cutting fmt=1 lines ----------------------------------------------------------------------
+
+LINE_PIECES = ["\n", "\r\n", "\r", ",", ",,", "\n\n", " ", "", "\n ", "\n,", "\n1,", "\r\n\r\n",
+               "\u0442", "\U0001f600", "\x00"]
+"""Pieces the line cutter must treat as the tokenizer does: every kind of line break, blank
+and whitespace lines, commas, and characters of each str width."""
+
+
+def _tokenized_values(text: str, plan: RecordPlan) -> list[list[str | None]] | None:
+    """The pure-Python tokenizer's cut: the values of each of its record texts."""
+    texts = record_texts(text, plan)
+    if texts is None:
+        return None
+    raws = [values_function(plan)(t) for t in texts]
+    return None if any(r is None for r in raws) else [list(r or ()) for r in raws]
+
+
+def _cut_values(text: str, plan: RecordPlan) -> list[list[str | None]] | None:
+    code = line_tokens.cutter(plan)
+    assert code is not None
+    got = native.cut_lines(text, code)
+    return None if got is None else [list(r) for r in got]
+
+
+def _recorded_text(call: str) -> str:
+    return (ROOT / "fixtures" / call / "default" / "fmt1.csv").read_text("utf-8")
+
+
+@needs_extension
+@pytest.mark.parametrize("call", LIST_CALLS)
+def test_the_line_cutter_cuts_every_recorded_body_as_the_tokenizer(call: str) -> None:
+    plan = _plan(call, 1)
+    paths = sorted((ROOT / "fixtures" / call).glob("*/fmt1.csv"))
+    assert paths
+    for path in paths:
+        text = path.read_text("utf-8")
+        expected = _tokenized_values(text, plan)
+        assert expected, path  # every recorded body is read by the shortcut
+        assert _cut_values(text, plan) == expected, path
+        for variant in (text.replace("\n", "\r\n"), text.replace("\n", "\r\n") + "\r",
+                        text + "\r", text.replace("\n", "\r\n", 1) + "\r\n\r\n"):
+            assert _cut_values(variant, plan) == _tokenized_values(variant, plan), path
+
+
+@needs_extension
+@pytest.mark.parametrize("call", LIST_CALLS)
+def test_every_edge_text_in_every_cell_is_cut_as_the_tokenizer_cuts_it(call: str) -> None:
+    """Exhaustively: each comma-separated cell of a recorded line (the head shapes, the free
+    text, the fields after it), in the first and in a later record, set to each edge text
+    and line piece in turn."""
+    plan = _plan(call, 1)
+    lines = _recorded_text(call).split("\n")
+    lines = lines if len(lines) > 1 else lines * 2  # a later record too
+    accepted = declined = 0
+    for row in (0, 1):
+        cells = lines[row].split(",")
+        for k in range(len(cells)):
+            for value in [*[t for t in TEXTS if isinstance(t, str)], *LINE_PIECES]:
+                changed = [*lines[:row], ",".join([*cells[:k], value, *cells[k + 1:]]),
+                           *lines[row + 1:]]
+                text = "\n".join(changed)
+                expected = _tokenized_values(text, plan)
+                assert _cut_values(text, plan) == expected, (row, k, value)
+                accepted += expected is not None
+                declined += expected is None
+    assert accepted > len(plan.slots)
+    assert declined > 0
+
+
+@needs_extension
+@pytest.mark.parametrize("call", LIST_CALLS)
+@settings(max_examples=150)
+@given(data=st.data())
+def test_a_mutated_body_is_cut_as_the_tokenizer_cuts_it(call: str, data: st.DataObject) -> None:
+    """Line pieces and edge texts put anywhere in an emitted or recorded body."""
+    plan = _plan(call, 1)
+    records = data.draw(list_replies(call))
+    source = data.draw(st.sampled_from([emit(records, call=call, fmt=1).decode("utf-8"),
+                                        _recorded_text(call)]))
+    text = source
+    for _ in range(data.draw(st.integers(0, 4))):
+        at = data.draw(st.integers(0, len(text)))
+        piece = data.draw(st.sampled_from([*LINE_PIECES, *TEXTS[1:20]]))
+        cut = data.draw(st.integers(0, 3))
+        text = text[:at] + piece + text[at + cut:]
+    assert _cut_values(text, plan) == _tokenized_values(text, plan)
+
+
+@needs_extension
+def test_the_cutter_has_a_program_for_every_list_call_in_fmt1_and_none_in_fmt0() -> None:
+    for call in LIST_CALLS:
+        assert line_tokens.cutter(_plan(call, 1)) is not None, call
+        assert line_tokens.cutter(_plan(call, 0)) is None, call
+
+
+@needs_extension
+@pytest.mark.parametrize(("shape", "pattern"), [
+    (code, pattern) for pattern, code in line_tokens._SHAPE_CODES.items()])
+@pytest.mark.parametrize("optional", [False, True])
+def test_each_head_shape_of_the_cutter_is_its_pattern(shape: int, pattern: str,
+                                                      optional: bool) -> None:
+    """The cutter's shape codes against the spec's patterns (``values.SHAPES``) they stand
+    for, on every edge text: a line whose first value has the shape begins a record, any
+    other continues the one before it (and a value may be empty where it is optional)."""
+    matches = re.compile(f"(?:{pattern})?" if optional else pattern).fullmatch
+    for value in [t for t in TEXTS if isinstance(t, str) and "," not in t and "\n" not in t]:
+        got = native.cut_lines(f"{value},x", (((shape, optional),), 2, 1, 0))
+        assert (got is not None) == (matches(value) is not None), value
