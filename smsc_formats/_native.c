@@ -29,6 +29,7 @@ typedef struct {
     Py_ssize_t index;
     int kind;
     int number;
+    PyObject *member;  /* mode 2: the key's member descriptor on the rows' type, or NULL */
 } Slot;
 
 typedef struct {
@@ -51,6 +52,8 @@ typedef struct {
     Field *fields;
     Slot *all_slots;
     Py_ssize_t width;  /* mode 0: the length of every row (the largest index + 1) */
+    Py_ssize_t nslots;
+    PyTypeObject *row_type;  /* mode 2: the type whose member descriptors the slots hold */
 } Program;
 
 /* A value the pure-Python readers would decline: no Python error is set. */
@@ -60,6 +63,8 @@ static PyObject DECLINED_OBJ;
 static void
 program_free(Program *p)
 {
+    for (Py_ssize_t k = 0; p->all_slots != NULL && k < p->nslots; k++)
+        Py_CLEAR(p->all_slots[k].member);
     PyMem_Free(p->fields);
     PyMem_Free(p->all_slots);
 }
@@ -95,6 +100,7 @@ program_load(PyObject *spec, Program *p)
         PyErr_NoMemory();
         return -1;
     }
+    p->nslots = total;
     Slot *next = p->all_slots;
     for (Py_ssize_t i = 0; i < p->nfields; i++) {
         PyObject *f = PyTuple_GET_ITEM(fields, i);
@@ -332,7 +338,38 @@ fetch(const Program *p, const Slot *slot, PyObject *row)
             return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
         return Py_NewRef(v);
     }
+    if (slot->member != NULL && Py_IS_TYPE(row, p->row_type))
+        return Py_TYPE(slot->member)->tp_descr_get(slot->member, row, (PyObject *)p->row_type);
     return PyObject_GetAttr(row, slot->key);
+}
+
+/* Mode 2: each slot's member descriptor on the type of the first row, where attribute
+   lookup on that type is the generic one and finds a plain member (a msgspec struct's), so
+   that fetching a value skips the lookup by name; other rows are read by name. */
+static int
+program_members(Program *p, PyObject *rows)
+{
+    if (p->mode != M_ATTR || PyList_GET_SIZE(rows) == 0)
+        return 0;
+    PyTypeObject *type = Py_TYPE(PyList_GET_ITEM(rows, 0));
+    if (type->tp_getattro != PyObject_GenericGetAttr)
+        return 0;
+    for (Py_ssize_t k = 0; k < p->nslots; k++) {
+        Slot *slot = &p->all_slots[k];
+        PyObject *found = PyObject_GetAttr((PyObject *)type, slot->key);
+        if (found == NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_AttributeError))
+                return -1;
+            PyErr_Clear();
+            continue;
+        }
+        if (Py_IS_TYPE(found, &PyMemberDescr_Type))
+            slot->member = found;
+        else
+            Py_DECREF(found);
+    }
+    p->row_type = type;
+    return 0;
 }
 
 static int
@@ -431,6 +468,10 @@ native_read(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs
     Program p;
     if (program_load(args[0], &p) < 0)
         return NULL;
+    if (program_members(&p, args[1]) < 0) {
+        program_free(&p);
+        return NULL;
+    }
     PyObject *out = read_rows(&p, args[1]);
     program_free(&p);
     if (out == NULL && !PyErr_ExceptionMatches(PyExc_MemoryError)) {
@@ -1373,6 +1414,63 @@ done:
     return out;
 }
 
+/* -- counting JSON keys: the compiled half of codecs/json_tokens.unrepeated --------------- */
+
+#define KEY_MARKS_LOOP(TYPE)                                                                  \
+    do {                                                                                      \
+        const TYPE *c = (const TYPE *)data;                                                   \
+        for (Py_ssize_t i = 0; i < n; i++) {                                                  \
+            if (sizeof(TYPE) == 1) {                                                          \
+                const void *q = memchr(c + i, '"', (size_t)(n - i));                          \
+                if (q == NULL)                                                                \
+                    break;                                                                    \
+                i = (const TYPE *)q - c;                                                      \
+            } else if (c[i] != '"') {                                                         \
+                continue;                                                                     \
+            }                                                                                 \
+            Py_ssize_t j = i + 1;                                                             \
+            if (j < n && c[j] == ':') {                                                       \
+                colons++;                                                                     \
+                continue;                                                                     \
+            }                                                                                 \
+            while (j < n && (c[j] == ' ' || c[j] == '\t' || c[j] == '\n' || c[j] == '\r'))    \
+                j++;                                                                          \
+            if (j > i + 1 && j < n && c[j] == ':')                                            \
+                spaced = 1;                                                                   \
+        }                                                                                     \
+    } while (0)
+
+/* key_marks(text: str | bytes) -> (how often '":' occurs, whether '"[ \t\n\r]+:' occurs). */
+static PyObject *
+native_key_marks(PyObject *Py_UNUSED(module), PyObject *text)
+{
+    Py_ssize_t colons = 0, n;
+    int spaced = 0;
+    const void *data;
+    if (PyBytes_Check(text)) {
+        data = PyBytes_AS_STRING(text);
+        n = PyBytes_GET_SIZE(text);
+        KEY_MARKS_LOOP(unsigned char);
+    } else if (PyUnicode_Check(text)) {
+        data = PyUnicode_DATA(text);
+        n = PyUnicode_GET_LENGTH(text);
+        switch (PyUnicode_KIND(text)) {
+        case PyUnicode_1BYTE_KIND:
+            KEY_MARKS_LOOP(Py_UCS1);
+            break;
+        case PyUnicode_2BYTE_KIND:
+            KEY_MARKS_LOOP(Py_UCS2);
+            break;
+        default:
+            KEY_MARKS_LOOP(Py_UCS4);
+        }
+    } else {
+        PyErr_SetString(PyExc_TypeError, "key_marks(text: str | bytes)");
+        return NULL;
+    }
+    return Py_BuildValue("(nO)", colons, spaced ? Py_True : Py_False);
+}
+
 static PyMethodDef methods[] = {
     {"read", (PyCFunction)(void (*)(void))native_read, METH_FASTCALL,
      "read(program, rows) -> list of records, or None where the pure-Python readers must "
@@ -1386,6 +1484,9 @@ static PyMethodDef methods[] = {
     {"cut_lines", (PyCFunction)(void (*)(void))native_cut_lines, METH_FASTCALL,
      "cut_lines(text, shapes, width, free, count) -> every record's raw values of a whole "
      "fmt=1 list body, or None where the pure-Python tokenizer must decide."},
+    {"key_marks", native_key_marks, METH_O,
+     "key_marks(text) -> (how often '\":' occurs, whether a '\"' then blanks then ':' "
+     "occurs): what json_tokens.unrepeated counts, in one pass."},
     {NULL, NULL, 0, NULL},
 };
 

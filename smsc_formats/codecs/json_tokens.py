@@ -37,6 +37,7 @@ from typing import Any
 import msgspec
 
 from ..errors import ParseError, clip
+from . import native
 from .tokens import Token
 
 _DECODE: Callable[[str | bytes], Any] = msgspec.json.Decoder(float_hook=Decimal).decode
@@ -263,6 +264,9 @@ def unrepeated(text: str | bytes, spelled: int) -> bool:
     elsewhere only inside a string as an escaped ``\\":``, so when the text spells ``":``
     exactly that often and no key has blanks before its colon, no key repeats (two C-level
     scans). False means: look (:func:`refuse_duplicates`)."""
+    marks = native.key_marks(text)  # both scans in one C pass, where it is built
+    if marks is not None:
+        return marks == (spelled, False)
     if isinstance(text, bytes):
         return text.count(b'":') == spelled and _SPACED_KEY_BYTES.search(text) is None
     return text.count('":') == spelled and _SPACED_KEY.search(text) is None

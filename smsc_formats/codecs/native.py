@@ -176,6 +176,15 @@ def cut_lines(text: str, code: tuple[Any, ...]) -> list[Sequence[str | None]] | 
     return _native.cut_lines(text, *code)
 
 
+def key_marks(text: str | bytes) -> tuple[int, bool] | None:
+    """How often ``":`` occurs in a JSON text, and whether a ``"`` then blanks then ``:``
+    does (what ``json_tokens.unrepeated`` counts, in one C pass), or None where the
+    extension is off."""
+    if not ENABLED:
+        return None
+    return _native.key_marks(text)
+
+
 def read(plan: RecordPlan, tz: tzinfo, mode: Mode, rows: Sequence[Any]) -> list[Any] | None:
     """A whole list body's records from its rows, or None where the extension is off, has no
     program for the plan, or leaves any record to the record-by-record readers."""
@@ -193,6 +202,7 @@ __all__ = [
     "Mode",
     "available",
     "cut_lines",
+    "key_marks",
     "program",
     "read",
     "write",

@@ -713,3 +713,40 @@ def test_each_head_shape_of_the_cutter_is_its_pattern(shape: int, pattern: str,
     for value in [t for t in TEXTS if isinstance(t, str) and "," not in t and "\n" not in t]:
         got = native.cut_lines(f"{value},x", (((shape, optional),), 2, 1, 0))
         assert (got is not None) == (matches(value) is not None), value
+
+
+# -- counting JSON keys -----------------------------------------------------------------------
+
+KEY_PIECES = ['":', '" :', '"\t\n\r :', '"', '" ', ':', '\\":', '"x":', 'ж', '\U0001f600', ' ',
+              '"\n', '""', '"":', '\\"', '{"a": 1}']
+
+
+@needs_extension
+@settings(max_examples=300)
+@given(pieces=st.lists(st.sampled_from(KEY_PIECES), max_size=12), as_bytes=st.booleans())
+def test_keys_are_counted_as_the_two_scans_count_them(pieces: list[str], as_bytes: bool) -> None:
+    """``key_marks`` is ``json_tokens.unrepeated``'s two scans in one pass: the count of
+    ``":`` and the search for a key with blanks before its colon, on str of each width and
+    on bytes."""
+    text = "".join(pieces)
+    spaced = re.search(r'"[ \t\n\r]+:', text) is not None
+    expected = (text.count('":'), spaced)
+    assert native.key_marks(text.encode() if as_bytes else text) == expected
+
+
+@needs_extension
+def test_a_body_with_a_repeated_or_spaced_key_is_read_by_the_generic_path() -> None:
+    """The recorded body with a key repeated, or spaced before its colon while another key
+    is repeated in a string, parses as it does without the extension."""
+    body = (ROOT / "fixtures" / "get_answers" / "default" / "fmt3.json").read_bytes()
+    repeated = body.replace(b'"phone":', b'"phone": "7", "phone":', 1)
+    spaced = body.replace(b'"phone":', b'"phone" :', 1).replace(b'"message": "',
+                                                                  b'"message": "\\":', 1)
+    for changed in (body, repeated, spaced):
+        with _native(True):
+            on = _outcome(changed, "get_answers", 3)
+        with _native(False):
+            off = _outcome(changed, "get_answers", 3)
+        assert on == off
+    with _native(True):
+        assert "duplicate key" in str(_outcome(repeated, "get_answers", 3))
