@@ -813,10 +813,11 @@ done:
 /* -- writing a whole body as UTF-8 -------------------------------------------------------- */
 
 /*
- * write_utf8(program, records, opening, separator, closing) -> the UTF-8 bytes of
+ * write_utf8(program, records, opening, separator, closing, spanning) -> the UTF-8 bytes of
  * opening + separator.join(each record's text) + closing, as write() spells each record, or
  * None where write() would decline any record or a text cannot be encoded (a lone surrogate:
- * the pure-Python path then says where).
+ * the pure-Python path then says where). The index of each record whose free text (written
+ * as it is, fmt 0/1) spans lines is appended to the list spanning.
  */
 
 typedef struct {
@@ -864,12 +865,16 @@ buf_put(Buffer *b, const char *s, size_t n)
         for (Py_ssize_t i = 0; i < n; i++) {                                                  \
             Py_UCS4 ch = c[i];                                                                \
             if (ch < 0x80) {                                                                  \
-                if ((ch == '\n' && (forbid & 1)) || (ch == ',' && (forbid & 2)))              \
-                    return 1;                                                                 \
-                if (json && (ch < 0x20 || ch == '"' || ch == '\\'))                           \
-                    o = put_escape(o, ch);                                                    \
-                else                                                                          \
+                if (!special[ch]) {                                                           \
                     *o++ = (char)ch;                                                          \
+                } else {                                                                      \
+                    if ((ch == '\n' && (forbid & 1)) || (ch == ',' && (forbid & 2)))          \
+                        return 1;                                                             \
+                    if (json && (ch < 0x20 || ch == '"' || ch == '\\'))                       \
+                        o = put_escape(o, ch);                                                \
+                    else                                                                      \
+                        *o++ = (char)ch;                                                      \
+                }                                                                             \
             } else if (ch < 0x800) {                                                          \
                 *o++ = (char)(0xC0 | (ch >> 6));                                              \
                 *o++ = (char)(0x80 | (ch & 0x3F));                                            \
@@ -925,7 +930,30 @@ buf_put_text(Buffer *b, PyObject *s, int json, int forbid)
     }
     if (buf_grow(b, (size_t)n * 6) < 0)  /* the most one character takes: \u00XX */
         return -1;
+    /* the ASCII characters that need a look: those forbid names, and those json escapes */
+    static unsigned char specials[4][2][128];
+    static int ready = 0;
+    if (!ready) {
+        for (int f = 0; f < 4; f++)
+            for (int j = 0; j < 2; j++)
+                for (int ch = 0; ch < 128; ch++)
+                    specials[f][j][ch] = (ch == '\n' && (f & 1)) || (ch == ',' && (f & 2)) ||
+                                         (j && (ch < 0x20 || ch == '"' || ch == '\\'));
+        ready = 1;
+    }
+    const unsigned char *special = specials[forbid & 3][json != 0];
     char *o = b->data + b->len;
+    if (PyUnicode_IS_ASCII(s)) {  /* most values: copied whole where nothing needs a look */
+        const Py_UCS1 *c = data;
+        Py_ssize_t i = 0;
+        while (i < n && !special[c[i]])
+            i++;
+        if (i == n) {
+            memcpy(o, c, (size_t)n);
+            b->len += (size_t)n;
+            return 0;
+        }
+    }
     switch (PyUnicode_KIND(s)) {
     case PyUnicode_1BYTE_KIND:
         PUT_TEXT_LOOP(Py_UCS1);
@@ -1017,7 +1045,7 @@ put_value(Buffer *b, const WProgram *p, const WSlot *w, PyObject *v)
 
 /* One record: 0, 1 (declined) or -1 (an error is set). */
 static int
-put_record(Buffer *b, const WProgram *p, PyObject *record)
+put_record(Buffer *b, const WProgram *p, PyObject *record, int *spans)
 {
     if (!Py_IS_TYPE(record, p->model))
         return 1;
@@ -1035,6 +1063,9 @@ put_record(Buffer *b, const WProgram *p, PyObject *record)
             out = !w->optional ? 1 : buf_put_text(b, w->absent, 0, 0);
         else
             out = put_value(b, p, w, v);
+        if (out == 0 && w->kind == K_TEXT && !w->escape && !(w->forbid & 1) && v != Py_None &&
+            PyUnicode_FindChar(v, '\n', 0, PY_SSIZE_T_MAX, 1) >= 0)
+            *spans = 1;  /* the free text, written as it is, spans lines */
         Py_DECREF(v);
         if (out != 0)
             return out;
@@ -1045,12 +1076,14 @@ put_record(Buffer *b, const WProgram *p, PyObject *record)
 static PyObject *
 native_write_utf8(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 5 || !PyTuple_Check(args[0]) || !PyList_CheckExact(args[1]) ||
-        !PyUnicode_Check(args[2]) || !PyUnicode_Check(args[3]) || !PyUnicode_Check(args[4])) {
-        PyErr_SetString(PyExc_TypeError,
-                        "write_utf8(program: tuple, records: list, opening, separator, closing)");
+    if (nargs != 6 || !PyTuple_Check(args[0]) || !PyList_CheckExact(args[1]) ||
+        !PyUnicode_Check(args[2]) || !PyUnicode_Check(args[3]) || !PyUnicode_Check(args[4]) ||
+        !PyList_CheckExact(args[5])) {
+        PyErr_SetString(PyExc_TypeError, "write_utf8(program: tuple, records: list, opening, "
+                                         "separator, closing, spanning: list)");
         return NULL;
     }
+    PyObject *spanning = args[5];
     WProgram p;
     if (wprogram_load(args[0], &p) < 0)
         return NULL;
@@ -1064,8 +1097,15 @@ native_write_utf8(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             break;
         }
         PyObject *record = Py_NewRef(PyList_GET_ITEM(records, r));
-        state = put_record(&b, &p, record);
+        int spans = 0;
+        state = put_record(&b, &p, record, &spans);
         Py_DECREF(record);
+        if (state == 0 && spans) {
+            PyObject *index = PyLong_FromSsize_t(r);
+            if (index == NULL || PyList_Append(spanning, index) < 0)
+                state = -1;
+            Py_XDECREF(index);
+        }
     }
     if (state == 0)
         state = buf_put_text(&b, args[4], 0, 0);
@@ -1479,7 +1519,8 @@ static PyMethodDef methods[] = {
      "write(program, records) -> list of each record's text, or None where the pure-Python "
      "writers must decide."},
     {"write_utf8", (PyCFunction)(void (*)(void))native_write_utf8, METH_FASTCALL,
-     "write_utf8(program, records, opening, separator, closing) -> the whole body as UTF-8, "
+     "write_utf8(program, records, opening, separator, closing, spanning) -> the whole body as "
+     "UTF-8, "
      "or None where the pure-Python writers must decide."},
     {"cut_lines", (PyCFunction)(void (*)(void))native_cut_lines, METH_FASTCALL,
      "cut_lines(text, shapes, width, free, count) -> every record's raw values of a whole "

@@ -279,30 +279,29 @@ class LineCodec:
         plan = list_plan(call.body, reply, self.fmt, tz)
         if plan is None or not native.writes_utf8(plan):
             return None
-        body = native.write_utf8(plan, reply)
-        if body is not None and plan.spec.multiline and self._spanning_heads(reply, plan):
+        spanning: list[int] = []
+        body = native.write_utf8(plan, reply, spanning)
+        if body is not None and spanning and self._spanning_heads(
+                [reply[i] for i in spanning], plan):
             return None  # the text path refuses it, and says which line
         return body
 
-    def _spanning_heads(self, reply: list[Any], plan: RecordPlan) -> bool:
-        """Whether the free text of any record (all of them written) holds a later line that
-        would be read as a record of its own (the tokenizer's head rule, as
-        :meth:`_no_heads` applies it), found without writing the records again: a later line
-        that begins a record on its own does so whatever follows it. Only the text's last
-        line is followed by more (the later fields), and only in fmt=1 can they complete a
-        head, when the line holds enough of its commas; those few records are written and
-        their lines tested."""
+    def _spanning_heads(self, spanning: list[Any], plan: RecordPlan) -> bool:
+        """Whether the free text of any of these records (written, and spanning lines) holds
+        a later line that would be read as a record of its own (the tokenizer's head rule,
+        as :meth:`_no_heads` applies it), found without writing the records again: a later
+        line that begins a record on its own does so whatever follows it. Only the text's
+        last line is followed by more (the later fields), and only in fmt=1 can they
+        complete a head, when the line holds enough of its commas; those few records are
+        written and their lines tested."""
         free = plan.spec.free_text
-        if free is None:
-            return False
-        texts = [getattr(r, free) for r in reply]  # a str or None: write_utf8 took them
+        assert free is not None  # only a free text is written with its line breaks
         later = 0 if plan.free is None else plan.width - plan.free - 1
         commas = (plan.free or 0) - later  # those a head needs from the last line itself
         search = later_head(plan)
         suspects = []
-        for record, text in zip(reply, texts, strict=True):
-            if text is None or "\n" not in text:
-                continue
+        for record in spanning:
+            text = getattr(record, free)
             if search(text) is not None:
                 return True
             if self.fmt == 1 and later and text.rpartition("\n")[2].count(",") >= commas:

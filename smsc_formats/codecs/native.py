@@ -158,13 +158,16 @@ def writes_utf8(plan: RecordPlan) -> bool:
     return ENABLED and plan.fmt in UTF8_BODIES and writer_program(plan) is not None
 
 
-def write_utf8(plan: RecordPlan, records: list[Any]) -> bytes | None:
+def write_utf8(plan: RecordPlan, records: list[Any],
+               spanning: list[int] | None = None) -> bytes | None:
     """A whole list body in UTF-8, each record as :func:`write` spells it and laid out as
-    :data:`UTF8_BODIES` says, or None where that declines or a text cannot be encoded."""
+    :data:`UTF8_BODIES` says, or None where that declines or a text cannot be encoded.
+    ``spanning`` (fmt 0/1) collects the index of each record whose free text spans lines."""
     code = writer_program(plan) if writes_utf8(plan) else None
     if code is None:
         return None
-    return _native.write_utf8(code, records, *UTF8_BODIES[plan.fmt])
+    return _native.write_utf8(code, records, *UTF8_BODIES[plan.fmt],
+                              [] if spanning is None else spanning)
 
 
 def cut_lines(text: str, code: tuple[Any, ...]) -> list[Sequence[str | None]] | None:

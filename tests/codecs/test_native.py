@@ -750,3 +750,20 @@ def test_a_body_with_a_repeated_or_spaced_key_is_read_by_the_generic_path() -> N
         assert on == off
     with _native(True):
         assert "duplicate key" in str(_outcome(repeated, "get_answers", 3))
+
+
+@needs_extension
+@pytest.mark.parametrize("call", MULTILINE_CALLS)
+@pytest.mark.parametrize("fmt", [0, 1])
+def test_the_builder_names_the_records_whose_free_text_spans_lines(call: str, fmt: int) -> None:
+    """``write_utf8`` collects the records ``emit`` must test against the head rule: those
+    whose free text holds a line break, and no other."""
+    plan = _plan(call, fmt)
+    free = plan.spec.free_text
+    assert free is not None
+    record = _fixture_records(call, fmt)[0]
+    texts = ["one line", "two\nlines", "", "\n", "a\r\nb", "no break\r", "\u0442\n\U0001f600"]
+    records = [dataclasses.replace(record, **{free: t}) for t in texts]
+    spanning: list[int] = []
+    assert native.write_utf8(plan, records, spanning) is not None
+    assert spanning == [i for i, t in enumerate(texts) if "\n" in t]
