@@ -572,18 +572,29 @@ put2(char *out, int v)
 static int
 put_int(char *out, long long v)
 {
+    static const char pairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
     char digits[20];
     unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    int n = 0, at = 0;
-    do {
-        digits[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+    int n = 20, at = 0;
+    while (u >= 100) {  /* two digits a step */
+        unsigned pair = (unsigned)(u % 100) * 2;
+        u /= 100;
+        digits[--n] = pairs[pair + 1];
+        digits[--n] = pairs[pair];
+    }
+    if (u >= 10) {
+        digits[--n] = pairs[u * 2 + 1];
+        digits[--n] = pairs[u * 2];
+    } else {
+        digits[--n] = (char)('0' + u);
+    }
     if (v < 0)
         out[at++] = '-';
-    while (n)
-        out[at++] = digits[--n];
-    return at;
+    memcpy(out + at, digits + n, (size_t)(20 - n));
+    return at + 20 - n;
 }
 
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant). */

@@ -767,3 +767,28 @@ def test_the_builder_names_the_records_whose_free_text_spans_lines(call: str, fm
     spanning: list[int] = []
     assert native.write_utf8(plan, records, spanning) is not None
     assert spanning == [i for i, t in enumerate(texts) if "\n" in t]
+
+
+INTEGERS = [0, 7, 9, 10, 42, 99, 100, 101, 999, 1000, 65535, 10**9 - 1, 10**9, 2**31,
+            10**18 - 1, 10**18, 2**63 - 1, 2**63, 2**64, -1, -9, -10, -99, -100, -101,
+            -(10**18), -(2**63) + 1, -(2**63), -(2**63) - 1]
+"""Integers at each digit-count edge and at the ends of a C long long."""
+
+
+@needs_extension
+@pytest.mark.parametrize("call", LIST_CALLS)
+@pytest.mark.parametrize("fmt", [0, 1, 3])
+def test_every_integer_edge_is_written_straight_to_utf8_as_python_spells_it(call: str,
+                                                                             fmt: int) -> None:
+    plan = _plan(call, fmt)
+    record = _fixture_records(call, fmt)[0]
+    names = [f.name for f in plan.spec.fields if f.kind.name in ("INT", "TZ")]
+    assert names
+    for name in names:
+        for value in INTEGERS:
+            changed = [dataclasses.replace(record, **{name: value})]
+            with _native(True):
+                on = _emitted(changed, call, fmt)
+            with _native(False):
+                off = _emitted(changed, call, fmt)
+            assert on == off, (name, value)
