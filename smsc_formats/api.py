@@ -13,7 +13,8 @@ from datetime import tzinfo
 from typing import Any
 
 from .charset import canonical_name, decode, detect_format
-from .codecs import CODECS, fmt3_json
+from .codecs import CODECS, fmt2_xml, fmt3_json
+from .codecs.plan import DECLINED
 from .errors import FOREIGN, EmitError, ParseError, SmscFormatsError, UsageError, boundary
 from .model import ApiError, Reply, SmscApiError
 from .spec import CALLS, FORMATS, CallSpec, ListBody, OneOrListBody
@@ -65,15 +66,21 @@ def parse(body: bytes | str, *, call: str, fmt: int | None = None, charset: str 
 def _parse(body: bytes | bytearray | str, spec: CallSpec, fmt: int | None, charset: str | None,
            content_type: str | None, server_tz: tzinfo) -> Reply:
     with boundary(spec.name, fmt):
-        if (fmt == 3 and type(body) is bytes and content_type is None
+        if (fmt in UTF8_READERS and type(body) is bytes and content_type is None
                 and charset in (None, "utf-8", "UTF-8")):
-            # fmt=3 reads UTF-8 bytes straight from the body (see JsonCodec.decode_utf8)
-            reply = fmt3_json.CODEC.decode_utf8(body, spec, server_tz)
-            if reply is not fmt3_json.DECLINED:
+            # read UTF-8 bytes straight from the body (JsonCodec and XmlCodec.decode_utf8)
+            reply = UTF8_READERS[fmt].decode_utf8(body, spec, server_tz)
+            if reply is not DECLINED:
                 return reply  # type: ignore[no-any-return]
         text, _ = decode(bytes(body) if isinstance(body, bytearray) else body, charset,
                          content_type)
         return _decode(text, spec, fmt, server_tz)  # type: ignore[no-any-return]
+
+
+UTF8_READERS: dict[int, fmt2_xml.XmlCodec | fmt3_json.JsonCodec] = {
+    2: fmt2_xml.CODEC, 3: fmt3_json.CODEC}
+"""The codecs that read a UTF-8 body straight from its bytes where they can, before the
+charset chain decodes it: the text would only be encoded again for lxml or msgspec."""
 
 
 HINT_LIMIT = 4096

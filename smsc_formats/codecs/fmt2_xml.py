@@ -22,7 +22,15 @@ from ..model import ApiError, Price
 from ..spec import CallSpec, Form, ListBody, OneOrListBody, Place, RecordBody, RecordSpec
 from ..values import ValueProblem, reader, writer
 from . import fast, native, xml_tokens
-from .plan import MISSING, RecordPlan, build_sections, check_type, record_plan, write_value
+from .plan import (
+    DECLINED,
+    MISSING,
+    RecordPlan,
+    build_sections,
+    check_type,
+    record_plan,
+    write_value,
+)
 from .xml_tokens import strip_declaration
 
 fmt = 2
@@ -116,6 +124,23 @@ class XmlCodec:
                 except ParseError as first:
                     raise first.located(call=call.name, fmt=fmt) from None
             raise exc.located(call=call.name, fmt=fmt) from None
+
+    def decode_utf8(self, body: bytes, call: CallSpec, tz: tzinfo) -> Any:
+        """``decode(body.decode())`` without the text, for a list body in the server's
+        layout (see :meth:`xml_tokens.XmlTokenizer.whole_utf8`), or :data:`DECLINED`: then
+        the charset chain and :meth:`decode` decide, as for any body (and say what is
+        wrong with it)."""
+        shape = call.body
+        if not isinstance(shape, ListBody):
+            return DECLINED
+        events = xml_tokens.XmlTokenizer(xml_tokens.shape(call)).whole_utf8(body,
+                                                                            shape.xml_root)
+        if events is None:
+            return DECLINED
+        try:
+            return self._decode(events, call, tz)
+        except ParseError:
+            return DECLINED  # decode says which fault comes first
 
     def _decode(self, events: Iterator[xml_tokens.XmlRoot | xml_tokens.XmlRecord],
                 call: CallSpec, tz: tzinfo) -> Any:

@@ -20,6 +20,7 @@ from ..spec import CallSpec, Form, JsonType, ListBody, OneOrListBody, RecordBody
 from ..values import ValueProblem, json_reader, writer
 from . import fast, json_tokens, native
 from .plan import (
+    DECLINED,
     MISSING,
     RecordPlan,
     build_sections,
@@ -279,9 +280,6 @@ def _kind(value: Any) -> str:
 def _at(call: CallSpec, path: str, msg: str) -> ParseError:
     return ParseError(msg, call=call.name, fmt=fmt, path=path)
 
-
-DECLINED: Any = object()
-"""What :meth:`JsonCodec.decode_utf8` returns for a body it leaves to the text path."""
 
 CODEC = JsonCodec()
 """The fmt=3 codec."""

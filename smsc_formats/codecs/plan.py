@@ -20,6 +20,10 @@ from ..values import MOSCOW, Reader, ValueProblem, Writer, json_reader, reader, 
 MISSING: Any = object()
 """Marks a field no slot has filled yet."""
 
+DECLINED: Any = object()
+"""What a codec's ``decode_utf8`` gives for a body it leaves to the charset chain and
+``decode``."""
+
 
 @dataclass(frozen=True, slots=True)
 class SlotPlan:

@@ -46,6 +46,7 @@ fmt = 2
 
 _DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 _DTD = re.compile(r"<!(?:DOCTYPE|ENTITY)")
+_DTD_BYTES = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 _DTD_OVERLAP = 9
 """Characters kept from one piece to find a declaration cut by the next (``<!DOCTYPE`` - 1)."""
 
@@ -368,20 +369,47 @@ class XmlTokenizer:
             except (etree.XMLSyntaxError, ValueError):
                 root = None
             if root is not None:
-                self._root = root
-                tag = str(root.tag)
-                self._list = self.shape.lists.get(tag)
-                if self._list is not None:
-                    self._ready.append(XmlRoot(tag, root.sourceline or 1))
-                    yield from self.events()
-                for item in self._finish(root):
-                    if isinstance(item, ParseError):
-                        raise item
-                    yield item
+                yield from self._tree(root)
                 return
         self._text(text)
         self.close()
         yield from self.events()
+
+    def whole_utf8(self, body: bytes, root_tag: str) -> Iterator[XmlRoot | XmlRecord] | None:
+        """:meth:`whole` of ``body.decode()`` without the text, for a body in the server's
+        layout: UTF-8 that begins with ``<root_tag>`` (no BOM, declaration or DTD). None
+        where it is not, or lxml refuses it: then the charset chain and :meth:`whole`
+        decide, as for any body. lxml is as strict as Python's UTF-8 decoder (overlong
+        forms, surrogates and bytes past U+10FFFF are refused) and reads these bytes as
+        :meth:`whole` would read their text, which it encodes back to the same bytes."""
+        if not body.startswith(f"<{root_tag}>".encode()) or _DTD_BYTES.search(body):
+            return None
+        try:
+            root = etree.fromstring(body, _PARSER)
+        except (etree.XMLSyntaxError, ValueError):
+            return None
+        self._started = True
+        return self._tree(root)
+
+    def _tree(self, root: Element) -> Iterator[XmlRoot | XmlRecord]:
+        """:meth:`whole`'s events once lxml has built the tree."""
+        self._root = root
+        tag = str(root.tag)
+        self._list = self.shape.lists.get(tag)
+        if self._list is not None:
+            self._ready.append(XmlRoot(tag, root.sourceline or 1))
+            yield from self.events()
+            try:  # _finish's list case, its fault raised rather than queued
+                yield from self._walk(None)
+                self._end()
+            except ParseError:
+                self._failed = True
+                raise
+            return
+        for item in self._finish(root):
+            if isinstance(item, ParseError):
+                raise item
+            yield item
 
     def events(self) -> Iterator[XmlRoot | XmlRecord]:
         """What is complete so far, in document order; raises the first fault when reached."""
@@ -492,23 +520,26 @@ class XmlTokenizer:
             children = previous.itersiblings()
         index = self._index
         lenient = self.lenient
-        for child in children:
-            if previous is not None:
-                tail = previous.tail
-                if tail and not tail.isspace():
-                    check_tail(root, previous, "$")
-            # the common case inline: every child a text field (see _fields)
-            fields = {c.tag: c.text or "" for c in child
-                      if not len(c) and (c.tail or " ").isspace()}
-            if len(fields) == len(child) and (not fields or (child.text or " ").isspace()):
-                yield XmlRecord("$[]", f"$[{index}]", child, fields)
-            else:
-                yield from _record(child, "$[]", f"$[{index}]", lenient)
-            index += 1
+        try:
+            for child in children:
+                if previous is not None:
+                    tail = previous.tail
+                    if tail and not tail.isspace():
+                        check_tail(root, previous, "$")
+                # the common case inline: every child a text field (see _fields)
+                fields = {c.tag: c.text or "" for c in child
+                          if not len(c) and (c.tail or " ").isspace()}
+                if len(fields) == len(child) and (not fields or (child.text or " ").isspace()):
+                    yield XmlRecord("$[]", f"$[{index}]", child, fields)
+                else:
+                    yield from _record(child, "$[]", f"$[{index}]", lenient)
+                index += 1
+                previous = child
+                if child is upto:
+                    break
+        finally:  # where the next walk goes on, however this one ended
             self._index = index
-            self._pending = previous = child
-            if child is upto:
-                break
+            self._pending = previous
 
     def _end(self) -> None:
         """The root has ended: its text (no records) and the last record's tail are known."""

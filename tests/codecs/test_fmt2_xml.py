@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smsc_formats import (
     ApiError,
@@ -15,11 +18,16 @@ from smsc_formats import (
     ParseError,
     Price,
     ShortLink,
+    api,
     emit,
     parse,
 )
 from smsc_formats.checks import parse_strict
+from smsc_formats.codecs import xml_tokens
+from smsc_formats.spec import CALLS, ListBody
 from smsc_formats.values import MOSCOW
+
+from ..test_api_fuzz import mutated
 
 MOMENT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=MOSCOW)
 
@@ -125,3 +133,79 @@ def test_short_link_root_is_result_like_an_error() -> None:
     assert parse(error, call="get_short_link", fmt=2) == ApiError(3, "link not found")
     assert emit(ApiError(3), call="get_short_link", fmt=2) == \
         b"<result>\n<error_code>3</error_code>\n</result>"
+
+
+# -- UTF-8 bodies read straight from their bytes ---------------------------------------------
+
+_LIST_CALLS = sorted(name for name, spec in CALLS.items() if isinstance(spec.body, ListBody))
+_ROOT = Path(__file__).resolve().parents[2]
+_BAD_UTF8 = [b"\xed\xa0\x80", b"\xc0\x80", b"\xe0\x80\x80", b"\xf4\x90\x80\x80", b"\xff",
+             b"\x80", b"\xc3", b"\xef\xbf\xbe", b"\xef\xbb\xbf", b"\xd0\xbf", b"\xe2\x80\xa8",
+             b"<!DOCTYPE x>", b"<?xml version='1.0' encoding='windows-1251'?>", b" ", b"\r\n"]
+"""Bytes the straight route must leave to the charset chain (or read exactly as it would):
+invalid UTF-8 of every kind, a BOM, a DTD, a declaration, blanks before the root."""
+
+
+def _reply(body: bytes, call: str, straight: bool, monkeypatch: pytest.MonkeyPatch) -> object:
+    readers = dict(api.UTF8_READERS)
+    if not straight:
+        readers.pop(2)
+    with monkeypatch.context() as patch:
+        patch.setattr(api, "UTF8_READERS", readers)
+        try:
+            return parse(body, call=call, fmt=2)
+        except ParseError as exc:
+            return str(exc)
+
+
+@pytest.mark.parametrize("call", _LIST_CALLS)
+def test_a_recorded_utf8_body_is_read_from_its_bytes_as_from_its_text(
+        call: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    taken: list[bytes] = []
+    real = xml_tokens.XmlTokenizer.whole_utf8
+
+    def spy(self: xml_tokens.XmlTokenizer, body: bytes, tag: str) -> Any:
+        events = real(self, body, tag)
+        if events is not None:
+            taken.append(body)
+        return events
+
+    monkeypatch.setattr(xml_tokens.XmlTokenizer, "whole_utf8", spy)
+    paths = sorted((_ROOT / "fixtures" / call).glob("*/fmt2.xml"))
+    assert paths
+    for path in paths:
+        body = path.read_bytes()
+        straight = _reply(body, call, True, monkeypatch)
+        assert straight == _reply(body, call, False, monkeypatch), path
+        assert straight == parse(body.decode("utf-8"), call=call, fmt=2), path
+    assert len(taken) == len(paths)  # the straight route ran, and was not declined
+
+
+@pytest.mark.parametrize("call", _LIST_CALLS)
+@settings(max_examples=80)
+@given(data=st.data())
+def test_a_mutated_body_is_read_from_its_bytes_as_the_charset_chain_reads_it(
+        call: str, data: st.DataObject) -> None:
+    """Bad UTF-8, BOMs, declarations and syntax bytes anywhere in a body: the straight route
+    gives the records, or the error, that the charset chain and the text path give."""
+    body = bytearray(data.draw(st.one_of(mutated(call, 2), st.sampled_from(
+        [p.read_bytes() for p in sorted((_ROOT / "fixtures" / call).glob("*/fmt2.xml"))]))))
+    for _ in range(data.draw(st.integers(0, 2))):
+        at = data.draw(st.integers(0, len(body)))
+        body[at:at] = data.draw(st.sampled_from(_BAD_UTF8))
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert _reply(bytes(body), call, True, monkeypatch) == _reply(bytes(body), call, False,
+                                                                       monkeypatch)
+
+
+@pytest.mark.parametrize("call", ["get_answers", "get_messages"])
+def test_a_dtd_spelled_in_a_cdata_section_is_refused_on_both_routes(
+        call: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The text route refuses any ``<!DOCTYPE`` or ``<!ENTITY`` it finds, even inside a
+    CDATA section, where lxml would read it as text: the straight route must not read it."""
+    body = (_ROOT / "fixtures" / call / "default" / "fmt2.xml").read_bytes()
+    changed = body.replace(b"<message>", b"<message><![CDATA[<!ENTITY x>]]>", 1)
+    assert changed != body
+    straight = _reply(changed, call, True, monkeypatch)
+    assert straight == _reply(changed, call, False, monkeypatch)
+    assert "DTDs and entity declarations are not allowed" in str(straight)
