@@ -509,7 +509,31 @@ typedef struct {
     PyObject *absent;
     int escape;
     int forbid;
+    char open[96];  /* the UTF-8 of lead, then a quote where escape is 1 (write_utf8) */
+    char close[96];  /* a quote where escape is 1, then the UTF-8 of trail */
+    Py_ssize_t open_n, close_n;
 } WSlot;
+
+/* The UTF-8 of an ASCII layout string, with a quote before (at 1) or after (at 0) it when
+   quoted, into out (96 bytes): 0, or -1 with an error set (not ASCII, or too long). */
+static int
+layout_bytes(PyObject *s, int quoted, int after, char *out, Py_ssize_t *n)
+{
+    Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+    if (!PyUnicode_IS_ASCII(s) || len > 90) {
+        PyErr_SetString(PyExc_TypeError, "bad program slot layout");
+        return -1;
+    }
+    Py_ssize_t at = 0;
+    if (quoted && !after)
+        out[at++] = '"';
+    memcpy(out + at, PyUnicode_1BYTE_DATA(s), (size_t)len);
+    at += len;
+    if (quoted && after)
+        out[at++] = '"';
+    *n = at;
+    return 0;
+}
 
 typedef struct {
     PyTypeObject *model;
@@ -555,6 +579,11 @@ wprogram_load(PyObject *spec, WProgram *p)
         if (w->get == NULL || w->kind < K_TEXT || w->kind > K_STAMP) {
             PyMem_Free(p->slots);
             PyErr_SetString(PyExc_TypeError, "bad program slot");
+            return -1;
+        }
+        if (layout_bytes(w->lead, w->escape == 1, 1, w->open, &w->open_n) < 0 ||
+            layout_bytes(w->trail, w->escape == 1, 0, w->close, &w->close_n) < 0) {
+            PyMem_Free(p->slots);
             return -1;
         }
     }
@@ -990,19 +1019,14 @@ buf_put_digits(Buffer *b, long long v)
 static int
 put_value(Buffer *b, const WProgram *p, const WSlot *w, PyObject *v)
 {
-    int quoted = w->escape == 1;
-    if (buf_put_text(b, w->lead, 0, 0) < 0)
+    if (buf_put(b, w->open, (size_t)w->open_n) < 0)  /* lead, and an opening quote */
         return -1;
     switch (w->kind) {
     case K_TEXT: {
         if (!PyUnicode_CheckExact(v))
             return 1;
-        int out;
-        if ((quoted && buf_put(b, "\"", 1) < 0) ||
-            (out = buf_put_text(b, v, quoted, w->forbid)) < 0 ||
-            (out == 0 && quoted && buf_put(b, "\"", 1) < 0))
-            return -1;
-        if (out)
+        int out = buf_put_text(b, v, w->escape == 1, w->forbid);
+        if (out != 0)
             return out;
         break;
     }
@@ -1012,8 +1036,6 @@ put_value(Buffer *b, const WProgram *p, const WSlot *w, PyObject *v)
             return 1;
         int overflow = 0;
         long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
-        if (quoted && buf_put(b, "\"", 1) < 0)
-            return -1;
         if (overflow) {
             PyObject *text = PyObject_Str(v);  /* past the digit limit: a ValueError */
             if (text == NULL || buf_put_text(b, text, 0, 0) < 0) {
@@ -1024,8 +1046,6 @@ put_value(Buffer *b, const WProgram *p, const WSlot *w, PyObject *v)
         } else if (buf_put_digits(b, x) < 0) {
             return -1;
         }
-        if (quoted && buf_put(b, "\"", 1) < 0)
-            return -1;
         break;
     }
     case K_MONEY: {  /* as write() spells it */
@@ -1034,24 +1054,22 @@ put_value(Buffer *b, const WProgram *p, const WSlot *w, PyObject *v)
             return -1;
         if (text == DECLINED)
             return 1;
-        int failed = (quoted && buf_put(b, "\"", 1) < 0) || buf_put_text(b, text, 0, 0) < 0 ||
-                     (quoted && buf_put(b, "\"", 1) < 0);
+        int failed = buf_put_text(b, text, 0, 0) < 0;
         Py_DECREF(text);
         if (failed)
             return -1;
         break;
     }
     default: {  /* instants */
-        char text[26];
-        int n = instant_text(p, w, v, text + 1);
+        char text[24];
+        int n = instant_text(p, w, v, text);
         if (n == 0)
             return 1;
-        text[0] = text[n + 1] = '"';
-        if (buf_put(b, quoted ? text : text + 1, (size_t)n + 2 * quoted) < 0)
+        if (buf_put(b, text, (size_t)n) < 0)
             return -1;
     }
     }
-    return buf_put_text(b, w->trail, 0, 0);
+    return buf_put(b, w->close, (size_t)w->close_n);  /* a closing quote, and trail */
 }
 
 /* One record: 0, 1 (declined) or -1 (an error is set). */
