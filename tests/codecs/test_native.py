@@ -27,6 +27,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from json.encoder import encode_basestring as json_encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -713,3 +714,79 @@ def test_each_head_shape_of_the_cutter_is_its_pattern(shape: int, pattern: str,
     for value in [t for t in TEXTS if isinstance(t, str) and "," not in t and "\n" not in t]:
         got = native.cut_lines(f"{value},x", (((shape, optional),), 2, 1, 0))
         assert (got is not None) == (matches(value) is not None), value
+
+
+# -- hostile direct calls (found by hand-made arguments, under ASAN) ---------------------------
+
+
+@needs_extension
+@pytest.mark.parametrize(("args", "error"), [
+    # a shape that is not a tuple: PyArg_ParseTuple raised SystemError
+    (("1,x", ((0, False), 5), 3, 2, 0), TypeError),
+    (("1,x", ([0, False],), 2, 1, 0), TypeError),
+    (("1,x", ((0, False, 1),), 2, 1, 0), TypeError),
+    # a count past a C int was cut to its low bits and taken (2**32 + 1 read as 1)
+    (("a,b", (), 2, -1, 2**32 + 1), ValueError),
+    (("a,b", (), 2, 1, -(2**32) + 2), ValueError),
+    (("a,b", (), 2, -1, 2**64), ValueError),
+    (("a,b", (), 2**63, -1, 1), ValueError),
+    (("1,x", ((2**40, False),), 2, 1, 0), ValueError),
+    (("a,b", (), 2.0, -1, 1), TypeError),
+    (("a,b", (), 2, "1", 1), TypeError),
+    # programs line_tokens.cutter never gives: an empty line would begin a record
+    (("\n\na\n\nb\n", (), 1, 0, 0), ValueError),
+    (("a,1\n\nb,2", (), 2, 0, 0), ValueError),
+    (("\na", (), 1, -1, 1), ValueError),
+    (("\na", (), 1, 0, 2), ValueError),
+    # more shapes than the cutter's fixed arrays hold
+    (("a", tuple((0, False) for _ in range(257)), 300, 257, 0), ValueError),
+])
+def test_a_hostile_cutter_is_refused_with_a_type_or_value_error(args: tuple[Any, ...],
+                                                                 error: type) -> None:
+    extension = importlib.import_module("smsc_formats._native")
+    with pytest.raises(error):
+        extension.cut_lines(*args)
+
+
+@needs_extension
+@pytest.mark.parametrize("after", [255, 256, 257, 300])
+def test_values_after_the_free_text_past_the_fixed_array_are_declined_not_written(
+        after: int) -> None:
+    """The cutter keeps the commas after the free text in an array of 256: up to that many
+    values after it are cut as str.split/rsplit cut them, more are declined (None)."""
+    extension = importlib.import_module("smsc_formats._native")
+    width = after + 2
+    cells = [str(k) for k in range(width + 3)]  # three commas more in the free text
+    line = ",".join(cells)
+    got = extension.cut_lines(f"{line}\n{line}", (), width, 1, 2)
+    if after > 256:
+        assert got is None
+    else:
+        first, rest = line.split(",", 1)
+        expected = [first, *rest.rsplit(",", after)]
+        assert got == [expected, expected]
+        assert len(expected) == width
+
+
+@needs_extension
+@pytest.mark.parametrize("name", ["write", "write_utf8"])
+def test_a_getter_that_empties_the_records_list_is_not_a_use_after_free(name: str) -> None:
+    """``write`` read each record from the list by index without a reference of its own, so
+    a program whose descriptor empties the list mid-write read freed memory (a segfault,
+    found under ASAN); it now declines (None), as ``write_utf8`` writes what is left."""
+    extension = importlib.import_module("smsc_formats._native")
+    records: list[Any] = []
+
+    class Model:
+        @property
+        def a(self) -> str:
+            records.clear()
+            return "x" * 100
+
+    slot = (Model.__dict__["a"], 0, False, "", "", "", 0, 0)
+    program = (Model, UTC, 0, json_encode_basestring, Decimal, '"', "", "", (slot, slot))
+    records[:] = [Model() for _ in range(5)]
+    if name == "write":
+        assert extension.write(program, records) is None
+    else:
+        assert extension.write_utf8(program, records, "", "\n", "") == b"x" * 200
