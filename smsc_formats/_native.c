@@ -823,6 +823,8 @@ buf_grow(Buffer *b, size_t more)
 static int
 buf_put(Buffer *b, const char *s, size_t n)
 {
+    if (n == 0)  /* b->data may still be NULL: memcpy(NULL, s, 0) is undefined (UBSan) */
+        return 0;
     if (buf_grow(b, n) < 0)
         return -1;
     memcpy(b->data + b->len, s, n);
@@ -895,6 +897,8 @@ buf_put_text(Buffer *b, PyObject *s, int json, int forbid)
 {
     Py_ssize_t n = PyUnicode_GET_LENGTH(s);
     const void *data = PyUnicode_DATA(s);
+    if (n == 0)  /* nothing to write, and b->data may be NULL (no pointer arithmetic on it) */
+        return 0;
     if (PyUnicode_IS_ASCII(s) && !json && !forbid)
         return buf_put(b, data, (size_t)n);
     if ((size_t)n > ((size_t)PY_SSIZE_T_MAX - b->len) / 6) {

@@ -790,3 +790,27 @@ def test_a_getter_that_empties_the_records_list_is_not_a_use_after_free(name: st
         assert extension.write(program, records) is None
     else:
         assert extension.write_utf8(program, records, "", "\n", "") == b"x" * 200
+
+
+@needs_extension
+@pytest.mark.parametrize("call", LIST_CALLS)
+@pytest.mark.parametrize("fmt", [0, 1, 3])
+def test_an_empty_body_and_empty_texts_are_written_without_touching_an_unmade_buffer(
+        call: str, fmt: int) -> None:
+    """``write_utf8`` of no records with an empty opening copied zero bytes from a buffer
+    not yet allocated (``memcpy(NULL, s, 0)``: undefined behaviour, found by UBSan); the
+    bytes are the pure-Python writers' either way, and the sanitizers now stay quiet."""
+    extension = importlib.import_module("smsc_formats._native")
+    plan = _plan(call, fmt)
+    program = native.writer_program(plan)
+    assert program is not None
+    assert extension.write_utf8(program, [], "", "\n", "") == b""
+    assert extension.write_utf8(program, [], "", "", "") == b""
+    record = _fixture_records(call, fmt)[0]
+    texts = {f.name: "" for f in plan.spec.fields if f.kind.name in ("TEXT", "CODE")}
+    changed = [dataclasses.replace(record, **texts)]
+    with _native(True):
+        on = _emitted(changed, call, fmt)
+    with _native(False):
+        off = _emitted(changed, call, fmt)
+    assert on == off
