@@ -624,8 +624,10 @@ wire_text(const WProgram *p, const WSlot *w, PyObject *v)
         PyObject *s = PyObject_Str(v);
         if (s == NULL)
             return NULL;
-        /* exponents, NaN and Infinity are left to the reference writer */
+        /* exponents (an 'e' where the decimal context has capitals=0), NaN and Infinity
+           are left to the reference writer */
         if (PyUnicode_FindChar(s, 'E', 0, PY_SSIZE_T_MAX, 1) != -1 ||
+            PyUnicode_FindChar(s, 'e', 0, PY_SSIZE_T_MAX, 1) != -1 ||
             PyUnicode_FindChar(s, 'a', 0, PY_SSIZE_T_MAX, 1) != -1 ||
             PyUnicode_FindChar(s, 'n', 0, PY_SSIZE_T_MAX, 1) != -1) {
             Py_DECREF(s);

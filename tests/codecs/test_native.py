@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import decimal
 import importlib
 import os
 import re
@@ -814,3 +815,29 @@ def test_an_empty_body_and_empty_texts_are_written_without_touching_an_unmade_bu
     with _native(False):
         off = _emitted(changed, call, fmt)
     assert on == off
+
+
+@needs_extension
+@pytest.mark.parametrize("fmt", [0, 1, 3])
+@pytest.mark.parametrize("cost", ["1E+3", "1.5E-7", "-2E+1"])
+def test_a_cost_is_spelled_without_an_exponent_whatever_the_decimal_context(
+        fmt: int, cost: str) -> None:
+    """The builder (and the generated writer) took ``str(Decimal)`` and left values with an
+    ``E`` to the reference writer; with ``capitals=0`` in the thread's decimal context the
+    exponent is an ``e``, so ``1e+3`` was written, a cost the body cannot be read back with
+    (found by reading the C). Both now write what ``format(value, "f")`` writes."""
+    record = _fixture_records("get_messages", fmt)[0]
+    changed = [dataclasses.replace(record, cost=Decimal(cost))]
+    spelled = format(Decimal(cost), "f").encode()
+    outcomes = []
+    for on in (True, False):
+        with _native(on), decimal.localcontext() as context:
+            context.capitals = 0
+            assert "e" in str(Decimal(cost))
+            body = emit(changed, call="get_messages", fmt=fmt)
+        assert spelled in body
+        assert b"e+" not in body.lower()
+        assert b"e-" not in body.lower()
+        assert parse(body, call="get_messages", fmt=fmt) == changed
+        outcomes.append(body)
+    assert outcomes[0] == outcomes[1]
