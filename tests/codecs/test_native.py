@@ -21,6 +21,7 @@ import dataclasses
 import decimal
 import importlib
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -841,3 +842,84 @@ def test_a_cost_is_spelled_without_an_exponent_whatever_the_decimal_context(
         assert parse(body, call="get_messages", fmt=fmt) == changed
         outcomes.append(body)
     assert outcomes[0] == outcomes[1]
+
+
+# -- seeded differential loops ----------------------------------------------------------------
+
+CELLS = ["1", "-1", "", "0", "6.66", "6.", "-", "+7", "x", "24.11.2026 12:11:49",
+         "24.11.2026 12:11:4", "Россия", "\U0001f600", " ", "1e5", "\u0667", "Status = 1",
+         "id = 5", "\r", "\ud800", "\xe9"]
+"""Cells of head-like lines: every head shape, near misses, each str width."""
+
+
+def _head_like_line(rng: random.Random, lines: list[str], fmt: int) -> str:
+    """A recorded line cut short (at a comma in fmt=1), or a line of random cells."""
+    if rng.random() < 0.4:
+        line = rng.choice(lines)
+        if fmt == 1:
+            cells = line.split(",")
+            return ",".join(cells[:rng.randint(0, len(cells))]) + rng.choice(["", ","])
+        return line[:rng.randint(0, len(line))]
+    return ",".join(rng.choice(CELLS) for _ in range(rng.randint(0, 15)))
+
+
+@needs_extension
+@pytest.mark.parametrize("call", MULTILINE_CALLS)
+@pytest.mark.parametrize("fmt", [0, 1, 3])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_seeded_free_texts_with_head_like_lines_are_refused_or_written_alike(
+        call: str, fmt: int, seed: int) -> None:
+    """A seeded loop: free texts whose later lines are recorded lines (or pieces of them,
+    or lines of head-shaped cells) in a random record; ``emit`` gives the same bytes or the
+    same error with the builder on and off, and both outcomes occur."""
+    rng = random.Random(seed)
+    body = (ROOT / "fixtures" / call / "default" / f"fmt{fmt}.{EXT[fmt]}").read_text("utf-8")
+    records = _fixture_records(call, fmt)
+    free = _plan(call, fmt).spec.free_text
+    assert free is not None
+    lines = body.split("\n")
+    outcomes: set[bool] = set()
+    for _ in range(400):
+        changed = list(records)
+        k = rng.randrange(len(changed))
+        text = "\n".join([rng.choice(["Ваш код", "", "1,2"]),
+                          *(_head_like_line(rng, lines, fmt) for _ in range(rng.randint(1, 3)))])
+        changed[k] = dataclasses.replace(changed[k], **{free: text})
+        with _native(True):
+            on = _emitted(changed, call, fmt)
+        with _native(False):
+            off = _emitted(changed, call, fmt)
+        assert on == off, text
+        outcomes.add(isinstance(on, bytes))
+    assert outcomes == {True, False} if fmt != 3 else outcomes >= {True}
+
+
+@needs_extension
+@pytest.mark.parametrize("call", LIST_CALLS)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_seeded_hostile_bodies_are_cut_as_the_tokenizer_cuts_them(call: str, seed: int) -> None:
+    """A seeded loop over recorded bodies (repeated, CRLF, cut short) with line pieces,
+    head-like lines, thousands of commas and blank lines put anywhere."""
+    rng = random.Random(seed)
+    plan = _plan(call, 1)
+    pieces = [*LINE_PIECES, "\ud800", "\xe9", "-", ".", "\n\r", "\r\r\n", "," * 3000,
+              "1," * 3000 + "\n", "\n" * 1000, "\r\n" * 500]
+    sources = [p.read_text("utf-8") for p in sorted((ROOT / "fixtures" / call).glob("*/fmt1.csv"))]
+    lines = [line for s in sources for line in s.split("\n")]
+    cut = 0
+    for _ in range(1500):
+        text = rng.choice(sources)
+        if rng.random() < 0.2:
+            text = text.replace("\n", "\r\n")
+        if rng.random() < 0.1:
+            text *= rng.randint(2, 30)
+        for _ in range(rng.randint(0, 5)):
+            at = rng.randint(0, len(text))
+            if rng.random() < 0.6:
+                text = text[:at] + rng.choice(pieces) + text[at + rng.randint(0, 3):]
+            else:
+                text = text[:at] + "\n" + _head_like_line(rng, lines, 1) + text[at:]
+        got = _cut_values(text, plan)
+        assert got == _tokenized_values(text, plan), text[:500]
+        cut += got is not None
+    assert cut > 100
