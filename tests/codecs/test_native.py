@@ -923,3 +923,20 @@ def test_seeded_hostile_bodies_are_cut_as_the_tokenizer_cuts_them(call: str, see
         assert got == _tokenized_values(text, plan), text[:500]
         cut += got is not None
     assert cut > 100
+
+
+@pytest.mark.parametrize("fmt", [0, 1, 3])
+def test_an_instant_past_the_calendar_is_an_emit_error_with_the_builder_on_and_off(
+        fmt: int) -> None:
+    """A datetime of another fixed-offset tzinfo whose instant is in year 0 (UTC): both
+    paths let a bare OverflowError out of ``emit`` (found by the seeded emit loop); now
+    the same EmitError."""
+    record = _fixture_records("get_answers", fmt)[0]
+    early = datetime(1, 1, 1, 2, 30, 17, tzinfo=timezone(timedelta(hours=3)))
+    changed = [dataclasses.replace(record, sent=early)]
+    outcomes = []
+    for on in (True, False):
+        with _native(on), pytest.raises(SmscFormatsError, match="out of range") as info:
+            emit(changed, call="get_answers", fmt=fmt)
+        outcomes.append(str(info.value))
+    assert outcomes[0] == outcomes[1]
