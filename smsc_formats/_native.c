@@ -118,6 +118,11 @@ program_load(PyObject *spec, Program *p)
         }
         for (Py_ssize_t k = 0; k < field->nslots; k++, next++) {
             PyObject *s = PyTuple_GET_ITEM(slots, k);
+            if (!PyTuple_Check(s)) {  /* PyArg_ParseTuple would raise SystemError */
+                program_free(p);
+                PyErr_SetString(PyExc_TypeError, "bad program slot");
+                return -1;
+            }
             if (!PyArg_ParseTuple(s, "Oii", &next->key, &next->kind, &next->number)) {
                 program_free(p);
                 return -1;
@@ -569,6 +574,11 @@ wprogram_load(PyObject *spec, WProgram *p)
     }
     for (Py_ssize_t k = 0; k < p->nslots; k++) {
         WSlot *w = &p->slots[k];
+        if (!PyTuple_Check(PyTuple_GET_ITEM(slots, k))) {  /* else a SystemError */
+            PyMem_Free(p->slots);
+            PyErr_SetString(PyExc_TypeError, "bad program slot");
+            return -1;
+        }
         if (!PyArg_ParseTuple(PyTuple_GET_ITEM(slots, k), "OipUUUii", &w->descr, &w->kind,
                               &w->optional, &w->lead, &w->trail, &w->absent, &w->escape,
                               &w->forbid)) {
@@ -695,8 +705,10 @@ wire_text(const WProgram *p, const WSlot *w, PyObject *v)
         PyObject *s = PyObject_Str(v);
         if (s == NULL)
             return NULL;
-        /* exponents, NaN and Infinity are left to the reference writer */
+        /* exponents (an 'e' where the decimal context has capitals=0), NaN and Infinity
+           are left to the reference writer */
         if (PyUnicode_FindChar(s, 'E', 0, PY_SSIZE_T_MAX, 1) != -1 ||
+            PyUnicode_FindChar(s, 'e', 0, PY_SSIZE_T_MAX, 1) != -1 ||
             PyUnicode_FindChar(s, 'a', 0, PY_SSIZE_T_MAX, 1) != -1 ||
             PyUnicode_FindChar(s, 'n', 0, PY_SSIZE_T_MAX, 1) != -1) {
             Py_DECREF(s);
@@ -834,7 +846,14 @@ native_write(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (out == NULL)
         goto done;
     for (Py_ssize_t r = 0; r < n; r++) {
-        PyObject *text = write_record(&p, PyList_GET_ITEM(records, r));
+        if (r >= PyList_GET_SIZE(records)) {  /* records shrank under a call: leave it */
+            Py_SETREF(out, Py_NewRef(Py_None));
+            goto done;
+        }
+        /* owned, so that no call (a descriptor's getter) can free it under us */
+        PyObject *record = Py_NewRef(PyList_GET_ITEM(records, r));
+        PyObject *text = write_record(&p, record);
+        Py_DECREF(record);
         if (text == NULL || text == DECLINED) {
             Py_CLEAR(out);
             if (text == NULL && !PyErr_ExceptionMatches(PyExc_MemoryError))
@@ -845,6 +864,8 @@ native_write(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
         PyList_SET_ITEM(out, r, text);
     }
+    if (n != PyList_GET_SIZE(records))  /* records grew under a call */
+        Py_SETREF(out, Py_NewRef(Py_None));
 done:
     PyMem_Free(p.slots);
     return out;
@@ -886,6 +907,8 @@ buf_grow(Buffer *b, size_t more)
 static int
 buf_put(Buffer *b, const char *s, size_t n)
 {
+    if (n == 0)  /* b->data may still be NULL: memcpy(NULL, s, 0) is undefined (UBSan) */
+        return 0;
     if (buf_grow(b, n) < 0)
         return -1;
     memcpy(b->data + b->len, s, n);
@@ -962,6 +985,8 @@ buf_put_text(Buffer *b, PyObject *s, int json, int forbid)
 {
     Py_ssize_t n = PyUnicode_GET_LENGTH(s);
     const void *data = PyUnicode_DATA(s);
+    if (n == 0)  /* nothing to write, and b->data may be NULL (no pointer arithmetic on it) */
+        return 0;
     if (PyUnicode_IS_ASCII(s) && !json && !forbid)
         return buf_put(b, data, (size_t)n);
     if ((size_t)n > ((size_t)PY_SSIZE_T_MAX - b->len) / 6) {
@@ -1391,21 +1416,46 @@ native_cut_lines(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t 
     }
     PyObject *text = args[0], *shapes = args[1];
     Cutter cut;
-    cut.width = PyLong_AsSsize_t(args[2]);
-    cut.free = PyLong_AsSsize_t(args[3]);
-    cut.count = (int)PyLong_AsLong(args[4]);
-    if (PyErr_Occurred())
-        return NULL;
+    Py_ssize_t number[3];  /* width, free, count */
+    for (int k = 0; k < 3; k++) {
+        if (!PyLong_Check(args[2 + k])) {
+            PyErr_SetString(PyExc_TypeError, "cut_lines: width, free and count are ints");
+            return NULL;
+        }
+        number[k] = PyLong_AsSsize_t(args[2 + k]);
+        if (number[k] == -1 && PyErr_Occurred()) {
+            if (!PyErr_ExceptionMatches(PyExc_OverflowError))
+                return NULL;
+            PyErr_Clear();
+            number[k] = -2;  /* out of every range below */
+        }
+    }
+    cut.width = number[0];
+    cut.free = number[1];
     cut.nshapes = PyTuple_GET_SIZE(shapes);
-    if (cut.width < 1 || cut.free < -1 || cut.free >= cut.width || cut.count < 0 ||
-        cut.count > 2 || cut.nshapes > 256 || (cut.count == 0 && cut.nshapes != cut.free)) {
+    /* as line_tokens.cutter: never a program where an empty line would begin a record
+       (count 0 with no shape before the free text; one value counted by its commas) */
+    if (cut.width < 1 || cut.free < -1 || cut.free >= cut.width || number[2] < 0 ||
+        number[2] > 2 || cut.nshapes > 256 || (number[2] == 0 && cut.nshapes != cut.free) ||
+        (number[2] == 0 && cut.free == 0) || (number[2] != 0 && cut.width == 1)) {
         PyErr_SetString(PyExc_ValueError, "bad cutter");
         return NULL;
     }
+    cut.count = (int)number[2];
     int shape[256], optional[256];
     for (Py_ssize_t k = 0; k < cut.nshapes; k++) {
-        if (!PyArg_ParseTuple(PyTuple_GET_ITEM(shapes, k), "ip", &shape[k], &optional[k]))
+        PyObject *item = PyTuple_GET_ITEM(shapes, k);
+        if (!PyTuple_Check(item)) {
+            PyErr_SetString(PyExc_TypeError, "cut_lines: each shape is a (code, optional) tuple");
             return NULL;
+        }
+        if (!PyArg_ParseTuple(item, "ip", &shape[k], &optional[k])) {
+            if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
+                PyErr_Clear();
+                PyErr_SetString(PyExc_ValueError, "bad shape");
+            }
+            return NULL;
+        }
         if (shape[k] < S_TEXT || shape[k] > S_TZ) {
             PyErr_SetString(PyExc_ValueError, "bad shape");
             return NULL;

@@ -131,7 +131,10 @@ def _instant(value: Any, tz: tzinfo) -> datetime:
         raise ValueProblem(f"expected an aware datetime, got {_described(value)}")
     if value.microsecond:
         raise ValueProblem(f"instants have whole seconds on the wire, got {value.isoformat()}")
-    return value.astimezone(tz)
+    try:
+        return value.astimezone(tz)
+    except OverflowError:  # 0001-01-01 02:30+03:00 from another tzinfo: year 0 in UTC
+        raise ValueProblem(f"an instant out of range in {tz}: {value.isoformat()}") from None
 
 
 def _date_writer(tz: tzinfo) -> Writer:

@@ -169,3 +169,16 @@ def test_every_kind_has_a_shape() -> None:
         forms = [Form.DATE, Form.TIMESTAMP] if kind is Kind.INSTANT else [Form.VALUE]
         for form in forms:
             assert (kind, form) in SHAPES
+
+
+@pytest.mark.parametrize("form", [Form.DATE, Form.TIMESTAMP])
+@pytest.mark.parametrize("value", [
+    datetime(1, 1, 1, 2, 30, 17, tzinfo=timezone(timedelta(hours=3))),  # year 0 in UTC
+    datetime(9999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-3))),  # year 10000 in UTC
+])
+def test_an_instant_past_the_calendar_in_the_server_timezone_is_a_value_problem(
+        form: Form, value: datetime) -> None:
+    """``astimezone`` raised a bare OverflowError, which left ``emit`` as it was (found by
+    a seeded differential loop over emit's inputs)."""
+    with pytest.raises(ValueProblem, match="out of range"):
+        writer(Kind.INSTANT, form, MOSCOW)(value)

@@ -401,9 +401,10 @@ def _writer(plan: RecordPlan, assemble: Callable[[list[str]], list[str] | None],
             body.append(f"if {guard}type({v}) is not _D: return None")
             body.append(f"s{k} = None if {v} is None else str({v})" if optional
                         else f"s{k} = str({v})")
-            # exponents, NaN and Infinity are left to the reference writer
-            body.append(f"if s{k} is not None and ('E' in s{k} or 'a' in s{k} or 'n' in s{k}):"
-                        " return None")
+            # exponents ('e' where the decimal context has capitals=0), NaN and Infinity
+            # are left to the reference writer
+            body.append(f"if s{k} is not None and ('E' in s{k} or 'e' in s{k} or 'a' in s{k}"
+                        f" or 'n' in s{k}): return None")
             text = f"s{k}"
         elif kind is Kind.INSTANT:
             if not fixed:

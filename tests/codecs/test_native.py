@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import decimal
 import importlib
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -27,6 +29,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from json.encoder import encode_basestring as json_encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -773,6 +776,80 @@ INTEGERS = [0, 7, 9, 10, 42, 99, 100, 101, 999, 1000, 65535, 10**9 - 1, 10**9, 2
             10**18 - 1, 10**18, 2**63 - 1, 2**63, 2**64, -1, -9, -10, -99, -100, -101,
             -(10**18), -(2**63) + 1, -(2**63), -(2**63) - 1]
 """Integers at each digit-count edge and at the ends of a C long long."""
+# -- hostile direct calls (found by hand-made arguments, under ASAN) ---------------------------
+
+
+@needs_extension
+@pytest.mark.parametrize(("args", "error"), [
+    # a shape that is not a tuple: PyArg_ParseTuple raised SystemError
+    (("1,x", ((0, False), 5), 3, 2, 0), TypeError),
+    (("1,x", ([0, False],), 2, 1, 0), TypeError),
+    (("1,x", ((0, False, 1),), 2, 1, 0), TypeError),
+    # a count past a C int was cut to its low bits and taken (2**32 + 1 read as 1)
+    (("a,b", (), 2, -1, 2**32 + 1), ValueError),
+    (("a,b", (), 2, 1, -(2**32) + 2), ValueError),
+    (("a,b", (), 2, -1, 2**64), ValueError),
+    (("a,b", (), 2**63, -1, 1), ValueError),
+    (("1,x", ((2**40, False),), 2, 1, 0), ValueError),
+    (("a,b", (), 2.0, -1, 1), TypeError),
+    (("a,b", (), 2, "1", 1), TypeError),
+    # programs line_tokens.cutter never gives: an empty line would begin a record
+    (("\n\na\n\nb\n", (), 1, 0, 0), ValueError),
+    (("a,1\n\nb,2", (), 2, 0, 0), ValueError),
+    (("\na", (), 1, -1, 1), ValueError),
+    (("\na", (), 1, 0, 2), ValueError),
+    # more shapes than the cutter's fixed arrays hold
+    (("a", tuple((0, False) for _ in range(257)), 300, 257, 0), ValueError),
+])
+def test_a_hostile_cutter_is_refused_with_a_type_or_value_error(args: tuple[Any, ...],
+                                                                 error: type) -> None:
+    extension = importlib.import_module("smsc_formats._native")
+    with pytest.raises(error):
+        extension.cut_lines(*args)
+
+
+@needs_extension
+@pytest.mark.parametrize("after", [255, 256, 257, 300])
+def test_values_after_the_free_text_past_the_fixed_array_are_declined_not_written(
+        after: int) -> None:
+    """The cutter keeps the commas after the free text in an array of 256: up to that many
+    values after it are cut as str.split/rsplit cut them, more are declined (None)."""
+    extension = importlib.import_module("smsc_formats._native")
+    width = after + 2
+    cells = [str(k) for k in range(width + 3)]  # three commas more in the free text
+    line = ",".join(cells)
+    got = extension.cut_lines(f"{line}\n{line}", (), width, 1, 2)
+    if after > 256:
+        assert got is None
+    else:
+        first, rest = line.split(",", 1)
+        expected = [first, *rest.rsplit(",", after)]
+        assert got == [expected, expected]
+        assert len(expected) == width
+
+
+@needs_extension
+@pytest.mark.parametrize("name", ["write", "write_utf8"])
+def test_a_getter_that_empties_the_records_list_is_not_a_use_after_free(name: str) -> None:
+    """``write`` read each record from the list by index without a reference of its own, so
+    a program whose descriptor empties the list mid-write read freed memory (a segfault,
+    found under ASAN); it now declines (None), as ``write_utf8`` writes what is left."""
+    extension = importlib.import_module("smsc_formats._native")
+    records: list[Any] = []
+
+    class Model:
+        @property
+        def a(self) -> str:
+            records.clear()
+            return "x" * 100
+
+    slot = (Model.__dict__["a"], 0, False, "", "", "", 0, 0)
+    program = (Model, UTC, 0, json_encode_basestring, Decimal, '"', "", "", (slot, slot))
+    records[:] = [Model() for _ in range(5)]
+    if name == "write":
+        assert extension.write(program, records) is None
+    else:
+        assert extension.write_utf8(program, records, "", "\n", "", []) == b"x" * 200
 
 
 @needs_extension
@@ -792,3 +869,151 @@ def test_every_integer_edge_is_written_straight_to_utf8_as_python_spells_it(call
             with _native(False):
                 off = _emitted(changed, call, fmt)
             assert on == off, (name, value)
+
+
+@needs_extension
+@pytest.mark.parametrize("call", LIST_CALLS)
+@pytest.mark.parametrize("fmt", [0, 1, 3])
+def test_an_empty_body_and_empty_texts_are_written_without_touching_an_unmade_buffer(
+        call: str, fmt: int) -> None:
+    """``write_utf8`` of no records with an empty opening copied zero bytes from a buffer
+    not yet allocated (``memcpy(NULL, s, 0)``: undefined behaviour, found by UBSan); the
+    bytes are the pure-Python writers' either way, and the sanitizers now stay quiet."""
+    extension = importlib.import_module("smsc_formats._native")
+    plan = _plan(call, fmt)
+    program = native.writer_program(plan)
+    assert program is not None
+    assert extension.write_utf8(program, [], "", "\n", "", []) == b""
+    assert extension.write_utf8(program, [], "", "", "", []) == b""
+    record = _fixture_records(call, fmt)[0]
+    texts = {f.name: "" for f in plan.spec.fields if f.kind.name in ("TEXT", "CODE")}
+    changed = [dataclasses.replace(record, **texts)]
+    with _native(True):
+        on = _emitted(changed, call, fmt)
+    with _native(False):
+        off = _emitted(changed, call, fmt)
+    assert on == off
+
+
+@needs_extension
+@pytest.mark.parametrize("fmt", [0, 1, 3])
+@pytest.mark.parametrize("cost", ["1E+3", "1.5E-7", "-2E+1"])
+def test_a_cost_is_spelled_without_an_exponent_whatever_the_decimal_context(
+        fmt: int, cost: str) -> None:
+    """The builder (and the generated writer) took ``str(Decimal)`` and left values with an
+    ``E`` to the reference writer; with ``capitals=0`` in the thread's decimal context the
+    exponent is an ``e``, so ``1e+3`` was written, a cost the body cannot be read back with
+    (found by reading the C). Both now write what ``format(value, "f")`` writes."""
+    record = _fixture_records("get_messages", fmt)[0]
+    changed = [dataclasses.replace(record, cost=Decimal(cost))]
+    spelled = format(Decimal(cost), "f").encode()
+    outcomes = []
+    for on in (True, False):
+        with _native(on), decimal.localcontext() as context:
+            context.capitals = 0
+            assert "e" in str(Decimal(cost))
+            body = emit(changed, call="get_messages", fmt=fmt)
+        assert spelled in body
+        assert b"e+" not in body.lower()
+        assert b"e-" not in body.lower()
+        assert parse(body, call="get_messages", fmt=fmt) == changed
+        outcomes.append(body)
+    assert outcomes[0] == outcomes[1]
+
+
+# -- seeded differential loops ----------------------------------------------------------------
+
+CELLS = ["1", "-1", "", "0", "6.66", "6.", "-", "+7", "x", "24.11.2026 12:11:49",
+         "24.11.2026 12:11:4", "Россия", "\U0001f600", " ", "1e5", "\u0667", "Status = 1",
+         "id = 5", "\r", "\ud800", "\xe9"]
+"""Cells of head-like lines: every head shape, near misses, each str width."""
+
+
+def _head_like_line(rng: random.Random, lines: list[str], fmt: int) -> str:
+    """A recorded line cut short (at a comma in fmt=1), or a line of random cells."""
+    if rng.random() < 0.4:
+        line = rng.choice(lines)
+        if fmt == 1:
+            cells = line.split(",")
+            return ",".join(cells[:rng.randint(0, len(cells))]) + rng.choice(["", ","])
+        return line[:rng.randint(0, len(line))]
+    return ",".join(rng.choice(CELLS) for _ in range(rng.randint(0, 15)))
+
+
+@needs_extension
+@pytest.mark.parametrize("call", MULTILINE_CALLS)
+@pytest.mark.parametrize("fmt", [0, 1, 3])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_seeded_free_texts_with_head_like_lines_are_refused_or_written_alike(
+        call: str, fmt: int, seed: int) -> None:
+    """A seeded loop: free texts whose later lines are recorded lines (or pieces of them,
+    or lines of head-shaped cells) in a random record; ``emit`` gives the same bytes or the
+    same error with the builder on and off, and both outcomes occur."""
+    rng = random.Random(seed)
+    body = (ROOT / "fixtures" / call / "default" / f"fmt{fmt}.{EXT[fmt]}").read_text("utf-8")
+    records = _fixture_records(call, fmt)
+    free = _plan(call, fmt).spec.free_text
+    assert free is not None
+    lines = body.split("\n")
+    outcomes: set[bool] = set()
+    for _ in range(400):
+        changed = list(records)
+        k = rng.randrange(len(changed))
+        text = "\n".join([rng.choice(["Ваш код", "", "1,2"]),
+                          *(_head_like_line(rng, lines, fmt) for _ in range(rng.randint(1, 3)))])
+        changed[k] = dataclasses.replace(changed[k], **{free: text})
+        with _native(True):
+            on = _emitted(changed, call, fmt)
+        with _native(False):
+            off = _emitted(changed, call, fmt)
+        assert on == off, text
+        outcomes.add(isinstance(on, bytes))
+    assert outcomes == {True, False} if fmt != 3 else outcomes >= {True}
+
+
+@needs_extension
+@pytest.mark.parametrize("call", LIST_CALLS)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_seeded_hostile_bodies_are_cut_as_the_tokenizer_cuts_them(call: str, seed: int) -> None:
+    """A seeded loop over recorded bodies (repeated, CRLF, cut short) with line pieces,
+    head-like lines, thousands of commas and blank lines put anywhere."""
+    rng = random.Random(seed)
+    plan = _plan(call, 1)
+    pieces = [*LINE_PIECES, "\ud800", "\xe9", "-", ".", "\n\r", "\r\r\n", "," * 3000,
+              "1," * 3000 + "\n", "\n" * 1000, "\r\n" * 500]
+    sources = [p.read_text("utf-8") for p in sorted((ROOT / "fixtures" / call).glob("*/fmt1.csv"))]
+    lines = [line for s in sources for line in s.split("\n")]
+    cut = 0
+    for _ in range(1500):
+        text = rng.choice(sources)
+        if rng.random() < 0.2:
+            text = text.replace("\n", "\r\n")
+        if rng.random() < 0.1:
+            text *= rng.randint(2, 30)
+        for _ in range(rng.randint(0, 5)):
+            at = rng.randint(0, len(text))
+            if rng.random() < 0.6:
+                text = text[:at] + rng.choice(pieces) + text[at + rng.randint(0, 3):]
+            else:
+                text = text[:at] + "\n" + _head_like_line(rng, lines, 1) + text[at:]
+        got = _cut_values(text, plan)
+        assert got == _tokenized_values(text, plan), text[:500]
+        cut += got is not None
+    assert cut > 100
+
+
+@pytest.mark.parametrize("fmt", [0, 1, 3])
+def test_an_instant_past_the_calendar_is_an_emit_error_with_the_builder_on_and_off(
+        fmt: int) -> None:
+    """A datetime of another fixed-offset tzinfo whose instant is in year 0 (UTC): both
+    paths let a bare OverflowError out of ``emit`` (found by the seeded emit loop); now
+    the same EmitError."""
+    record = _fixture_records("get_answers", fmt)[0]
+    early = datetime(1, 1, 1, 2, 30, 17, tzinfo=timezone(timedelta(hours=3)))
+    changed = [dataclasses.replace(record, sent=early)]
+    outcomes = []
+    for on in (True, False):
+        with _native(on), pytest.raises(SmscFormatsError, match="out of range") as info:
+            emit(changed, call="get_answers", fmt=fmt)
+        outcomes.append(str(info.value))
+    assert outcomes[0] == outcomes[1]
