@@ -126,6 +126,17 @@ def _emitted(value: Any, call: str, fmt: int) -> object:
         return str(exc)
 
 
+def _emitted_alike(value: Any, call: str, fmt: int, message: object = None) -> object:
+    """What ``emit`` writes of ``value`` (or its error), checked to be the same with the
+    builder on and off."""
+    with _native(True):
+        on = _emitted(value, call, fmt)
+    with _native(False):
+        off = _emitted(value, call, fmt)
+    assert on == off, message
+    return on
+
+
 def _cells(data: st.DataObject, rows: list[list[Any]], width: int, values: list[Any]) -> None:
     """Replace up to four cells of ``rows`` with drawn values (in place)."""
     for _ in range(data.draw(st.integers(0, 4))):
@@ -508,11 +519,7 @@ def test_a_whole_body_is_written_as_the_pure_python_emit_writes_it(call: str, fm
         i = data.draw(st.integers(0, len(records) - 1))
         change = {data.draw(st.sampled_from(names)): data.draw(st.sampled_from(HOSTILE))}
         records[i] = dataclasses.replace(records[i], **change)
-    with _native(True):
-        on = _emitted(records, call, fmt)
-    with _native(False):
-        off = _emitted(records, call, fmt)
-    assert on == off
+    _emitted_alike(records, call, fmt)
 
 
 @needs_extension
@@ -567,11 +574,7 @@ def test_a_free_text_line_that_would_begin_a_record_is_refused_alike(call: str,
     refused, completed = 0, 0
     for message in _head_like_texts(call, fmt):
         changed = [dataclasses.replace(record, **{free: message}), record]
-        with _native(True):
-            on = _emitted(changed, call, fmt)
-        with _native(False):
-            off = _emitted(changed, call, fmt)
-        assert on == off, message
+        on = _emitted_alike(changed, call, fmt, message=message)
         if isinstance(on, bytes):
             assert parse(on, call=call, fmt=fmt) == changed, message
             continue
@@ -601,11 +604,7 @@ def test_every_character_is_written_straight_to_utf8_as_the_pure_python_writers_
         texts = [f.name for f in plan.spec.fields if f.kind.name in ("TEXT", "CODE")]
         for name in texts:
             changed = [dataclasses.replace(record, **{name: text})]
-            with _native(True):
-                on = _emitted(changed, call, fmt)
-            with _native(False):
-                off = _emitted(changed, call, fmt)
-            assert on == off, (fmt, name)
+            _emitted_alike(changed, call, fmt, message=(fmt, name))
 
 
 # -- cutting fmt=1 lines ----------------------------------------------------------------------
@@ -864,11 +863,7 @@ def test_every_integer_edge_is_written_straight_to_utf8_as_python_spells_it(call
     for name in names:
         for value in INTEGERS:
             changed = [dataclasses.replace(record, **{name: value})]
-            with _native(True):
-                on = _emitted(changed, call, fmt)
-            with _native(False):
-                off = _emitted(changed, call, fmt)
-            assert on == off, (name, value)
+            _emitted_alike(changed, call, fmt, message=(name, value))
 
 
 @needs_extension
@@ -888,11 +883,7 @@ def test_an_empty_body_and_empty_texts_are_written_without_touching_an_unmade_bu
     record = _fixture_records(call, fmt)[0]
     texts = {f.name: "" for f in plan.spec.fields if f.kind.name in ("TEXT", "CODE")}
     changed = [dataclasses.replace(record, **texts)]
-    with _native(True):
-        on = _emitted(changed, call, fmt)
-    with _native(False):
-        off = _emitted(changed, call, fmt)
-    assert on == off
+    _emitted_alike(changed, call, fmt)
 
 
 @needs_extension
@@ -962,11 +953,7 @@ def test_seeded_free_texts_with_head_like_lines_are_refused_or_written_alike(
         text = "\n".join([rng.choice(["Ваш код", "", "1,2"]),
                           *(_head_like_line(rng, lines, fmt) for _ in range(rng.randint(1, 3)))])
         changed[k] = dataclasses.replace(changed[k], **{free: text})
-        with _native(True):
-            on = _emitted(changed, call, fmt)
-        with _native(False):
-            off = _emitted(changed, call, fmt)
-        assert on == off, text
+        on = _emitted_alike(changed, call, fmt, message=text)
         outcomes.add(isinstance(on, bytes))
     assert outcomes == {True, False} if fmt != 3 else outcomes >= {True}
 
