@@ -677,6 +677,9 @@ instant_text(const WProgram *p, const WSlot *w, PyObject *v, char *out)
     }
     long long t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
                   mi * 60 + sec - p->offset;
+    /* what the reader refuses is not written: a UTC instant outside years 1 to 9999 */
+    if (t < -62135596800LL || t > 253402300799LL)
+        return 0;
     return put_int(out, t);
 }
 
@@ -705,9 +708,10 @@ wire_text(const WProgram *p, const WSlot *w, PyObject *v)
         PyObject *s = PyObject_Str(v);
         if (s == NULL)
             return NULL;
-        /* exponents (an 'e' where the decimal context has capitals=0), NaN and Infinity
-           are left to the reference writer */
-        if (PyUnicode_FindChar(s, 'E', 0, PY_SSIZE_T_MAX, 1) != -1 ||
+        /* exponents (an 'e' where the decimal context has capitals=0), NaN, Infinity and
+           long numbers (the reference refuses 100 digits or more) are left to it */
+        if (PyUnicode_GET_LENGTH(s) > 100 ||
+            PyUnicode_FindChar(s, 'E', 0, PY_SSIZE_T_MAX, 1) != -1 ||
             PyUnicode_FindChar(s, 'e', 0, PY_SSIZE_T_MAX, 1) != -1 ||
             PyUnicode_FindChar(s, 'a', 0, PY_SSIZE_T_MAX, 1) != -1 ||
             PyUnicode_FindChar(s, 'n', 0, PY_SSIZE_T_MAX, 1) != -1) {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -146,9 +146,20 @@ def _date_writer(tz: tzinfo) -> Writer:
     return write
 
 
+TIMESTAMP_RANGE = (datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC))
+"""The first and last instant a Unix timestamp is read as (``datetime.fromtimestamp`` takes
+the UTC instant, which must lie in years 1 to 9999, whatever the timezone adds)."""
+
+
 def _timestamp_writer(tz: tzinfo) -> Writer:
+    first, last = TIMESTAMP_RANGE
+
     def write(value: Any) -> str:
-        return str(int(_instant(value, tz).timestamp()))
+        moment = _instant(value, tz)
+        if not first <= moment <= last:  # what the reader refuses is not written
+            raise ValueProblem(f"an instant a Unix timestamp cannot carry (it is read in "
+                               f"UTC years 1 to 9999): {moment.isoformat()}")
+        return str(int(moment.timestamp()))
 
     return write
 

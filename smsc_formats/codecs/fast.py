@@ -34,10 +34,13 @@ import msgspec
 
 from ..model import SLOTS
 from ..spec import Form, JsonType, Kind, Place
-from ..values import SHAPES
+from ..values import SHAPES, TIMESTAMP_RANGE
 from .plan import RecordPlan, SlotPlan
 
 ABSENT: Any = object()
+_MONEY_TEXT = 100
+"""The longest money text the generated writers write (the reference refuses 100 digits or
+more on either side of the point, and writes the rest as they do)."""
 _DAY_CACHE_LIMIT = 4096
 _CATCH = "(ValueError, ArithmeticError, OSError, TypeError, KeyError, AttributeError)"
 
@@ -401,10 +404,10 @@ def _writer(plan: RecordPlan, assemble: Callable[[list[str]], list[str] | None],
             body.append(f"if {guard}type({v}) is not _D: return None")
             body.append(f"s{k} = None if {v} is None else str({v})" if optional
                         else f"s{k} = str({v})")
-            # exponents ('e' where the decimal context has capitals=0), NaN and Infinity
-            # are left to the reference writer
+            # exponents ('e' where the decimal context has capitals=0), NaN, Infinity and
+            # long numbers (it refuses 100 digits or more) are left to the reference writer
             body.append(f"if s{k} is not None and ('E' in s{k} or 'e' in s{k} or 'a' in s{k}"
-                        f" or 'n' in s{k}): return None")
+                        f" or 'n' in s{k} or len(s{k}) > {_MONEY_TEXT}): return None")
             text = f"s{k}"
         elif kind is Kind.INSTANT:
             if not fixed:
@@ -413,6 +416,8 @@ def _writer(plan: RecordPlan, assemble: Callable[[list[str]], list[str] | None],
                         f"or {v}.microsecond): return None")
             ns["_epoch"] = datetime.fromtimestamp(0, plan.tz)
             if form is Form.TIMESTAMP:  # whole seconds since the epoch, by exact arithmetic
+                body.append(f"if {guard}not _first <= {v} <= _last: return None")
+                ns["_first"], ns["_last"] = TIMESTAMP_RANGE
                 text = f"str(({v} - _epoch) // _second)"
             else:  # wall-clock parts of a datetime already in the server timezone
                 text = (f"((_days.get({v}.date()) or _day({v})) + _hm[{v}.hour * 60 + "

@@ -257,6 +257,11 @@ class LineCodec:
         return self.dialect.write_error(error)
 
     def encode(self, reply: Any, call: CallSpec, tz: tzinfo) -> str:
+        text = self._encode(reply, call, tz)
+        _reads_back(text, "\n", "\r", self.fmt)
+        return text
+
+    def _encode(self, reply: Any, call: CallSpec, tz: tzinfo) -> str:
         body = call.body
         if isinstance(body, ListBody):
             return self._lines(reply, record_plan(body.record, self.fmt, tz))
@@ -284,6 +289,8 @@ class LineCodec:
         if body is not None and spanning and self._spanning_heads(
                 [reply[i] for i in spanning], plan):
             return None  # the text path refuses it, and says which line
+        if body is not None:
+            _reads_back(body, b"\n", b"\r", self.fmt)
         return body
 
     def _spanning_heads(self, spanning: list[Any], plan: RecordPlan) -> bool:
@@ -347,6 +354,20 @@ class LineCodec:
                                 f"written in fmt={self.fmt} outside the message")
             raw.append(text)
         return self.dialect.join(plan, raw)
+
+def _reads_back(body: str | bytes, lf: Any, cr: Any, fmt: int) -> None:
+    """Refuse a body whose line breaks the tokenizer would read otherwise than written (its
+    rules on line breaks, ``line_tokens``): one that ends with a line break (the empty lines
+    at the end of a body are dropped), or whose first line break follows a ``\r`` (then
+    every ``\r\n`` of the body is read as one line break, and its ``\r`` is lost)."""
+    if body.endswith(lf):
+        raise EmitError(f"fmt={fmt}: a text ends the body with a line break, which is not "
+                        f"read back (the empty lines at the end of a body are dropped)")
+    first = body.find(lf)
+    if first > 0 and body[first - 1:first] == cr:
+        raise EmitError(f"fmt={fmt}: a text puts \r before the body's first line break, "
+                        f"which makes every \r\n of the body read as one line break")
+
 
 def _at(call: str, fmt: int, line: int, col: int) -> Callable[[str], ParseError]:
     return lambda msg: ParseError(msg, call=call, fmt=fmt, line=line, col=col)
