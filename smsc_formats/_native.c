@@ -22,6 +22,13 @@
 #include <datetime.h>
 
 enum { K_TEXT, K_INT, K_TZ, K_MONEY, K_DATE, K_STAMP };
+
+/* values.TIMESTAMP_RANGE as Unix time: the UTC instants 0001-01-01T00:00:00Z and
+   9999-12-31T23:59:59Z, outside which a timestamp is neither read nor written */
+#define FIRST_STAMP (-62135596800LL)
+#define LAST_STAMP 253402300799LL
+/* values.MAX_DIGITS: the longest money text written here (the reference decides the rest) */
+#define MONEY_TEXT 100
 enum { M_SEQ, M_DICT, M_ATTR };
 
 typedef struct {
@@ -254,7 +261,7 @@ to_instant(const Program *p, PyObject *t)
     }
     /* datetime.fromtimestamp (the reference reader) takes the UTC instant first: it must
        lie in 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59Z whatever the offset adds */
-    if (v < -62135596800LL || v > 253402300799LL)
+    if (v < FIRST_STAMP || v > LAST_STAMP)
         return DECLINED;
     long long days = v / 86400, secs = v % 86400;
     if (secs < 0) {
@@ -678,7 +685,7 @@ instant_text(const WProgram *p, const WSlot *w, PyObject *v, char *out)
     long long t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 +
                   mi * 60 + sec - p->offset;
     /* what the reader refuses is not written: a UTC instant outside years 1 to 9999 */
-    if (t < -62135596800LL || t > 253402300799LL)
+    if (t < FIRST_STAMP || t > LAST_STAMP)
         return 0;
     return put_int(out, t);
 }
@@ -710,7 +717,7 @@ wire_text(const WProgram *p, const WSlot *w, PyObject *v)
             return NULL;
         /* exponents (an 'e' where the decimal context has capitals=0), NaN, Infinity and
            long numbers (the reference refuses 100 digits or more) are left to it */
-        if (PyUnicode_GET_LENGTH(s) > 100 ||
+        if (PyUnicode_GET_LENGTH(s) > MONEY_TEXT ||
             PyUnicode_FindChar(s, 'E', 0, PY_SSIZE_T_MAX, 1) != -1 ||
             PyUnicode_FindChar(s, 'e', 0, PY_SSIZE_T_MAX, 1) != -1 ||
             PyUnicode_FindChar(s, 'a', 0, PY_SSIZE_T_MAX, 1) != -1 ||

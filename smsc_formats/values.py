@@ -176,7 +176,7 @@ def _write_int(value: Any) -> str:
 def _write_money(value: Any) -> str:
     if not isinstance(value, Decimal) or not value.is_finite():
         raise ValueProblem(f"expected a finite Decimal, got {_described(value)}")
-    if not -_MAX_DIGITS < value.adjusted() < _MAX_DIGITS:
+    if not -MAX_DIGITS < value.adjusted() < MAX_DIGITS:
         # as when reading: 1E+999999999 would otherwise be spelled out digit by digit
         raise ValueProblem(f"a Decimal out of range: {_described(value)}")
     return format(value, "f")
@@ -206,7 +206,7 @@ def writer(kind: Kind, form: Form, tz: tzinfo = MOSCOW) -> Writer:
     return _WRITERS[_pair(kind, form)](tz)
 
 
-_MAX_DIGITS = 100
+MAX_DIGITS = 100
 """JSON numbers with more digits than this (either side of the point) are out of range."""
 
 
@@ -224,7 +224,7 @@ def json_reader(kind: Kind, form: Form, tz: tzinfo = MOSCOW) -> Callable[[Any], 
         if isinstance(value, bool) or value is None:
             spelled = "null" if value is None else str(value).lower()
             raise ValueProblem(f"expected {describe(kind, form)}, got {spelled}")
-        if isinstance(value, Decimal) and not -_MAX_DIGITS < value.adjusted() < _MAX_DIGITS:
+        if isinstance(value, Decimal) and not -MAX_DIGITS < value.adjusted() < MAX_DIGITS:
             # 1e999999999 would otherwise be spelled out digit by digit.
             raise ValueProblem(f"{describe(kind, form)} out of range: {_shown(str(value))}")
         if isinstance(value, int | Decimal):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,10 @@ from smsc_formats import (
     emit,
     parse,
 )
+from smsc_formats.codecs import native
 from smsc_formats.spec import CALLS
 from smsc_formats.strategies import replies
+from smsc_formats.values import MOSCOW
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -126,8 +129,6 @@ def _emit_both_ways(records: list[Any], call: str, fmt: int,
                     monkeypatch: pytest.MonkeyPatch) -> bytes | str:
     """The body ``emit`` writes (or its error's message), the same with the compiled writer
     on and off."""
-    from smsc_formats.codecs import native
-
     out: list[bytes | str] = []
     for on in (True, False):
         monkeypatch.setattr(native, "ENABLED", on and native.available())
@@ -140,15 +141,15 @@ def _emit_both_ways(records: list[Any], call: str, fmt: int,
 
 
 @pytest.mark.parametrize(("call", "fmt", "where", "text", "refused"), [
-    ("get_answers", 1, -1, "hi\n", "ends the body with a line break"),
-    ("get_answers", 1, -1, "hi\n\n", "ends the body with a line break"),
+    ("get_answers", 1, -1, "hi\n", "end with a line break"),
+    ("get_answers", 1, -1, "hi\n\n", "end with a line break"),
     ("get_answers", 1, 0, "hi\n", None),  # a blank line inside the body is kept
-    ("get_answers", 0, 0, "a\r\nb", "read as one line break"),
-    ("get_answers", 1, 0, "a\r\nb", "read as one line break"),
-    ("get_answers", 1, 0, "hi\r", "read as one line break"),  # the first line ends in \r
+    ("get_answers", 0, 0, "a\r\nb", "is read as one line break"),
+    ("get_answers", 1, 0, "a\r\nb", "is read as one line break"),
+    ("get_answers", 1, 0, "hi\r", "is read as one line break"),  # the first line ends in \r
     ("get_answers", 1, 1, "a\r\nb", None),  # after a plain first line break, \r is text
     ("get_answers", 0, -1, "a\r", None),
-    ("get_messages", 1, 0, "a\r\nb", "read as one line break"),
+    ("get_messages", 1, 0, "a\r\nb", "is read as one line break"),
     ("get_messages", 0, -1, "hi\n", None),  # later fields follow the free text in fmt=0
 ])
 def test_emit_refuses_line_breaks_that_would_not_read_back(
@@ -183,10 +184,8 @@ def test_emit_refuses_values_that_would_not_read_back(
     """A timestamp whose UTC instant lies before year 1 (the reader refuses it), and a cost
     of 100 digits or more (the reference writer refuses it; the generated and compiled
     writers wrote it): refused alike by every writer, and what is written reads back."""
-    from datetime import datetime
 
     records = _recorded_list("get_messages", fmt)
-    from smsc_formats.values import MOSCOW
 
     values = {k: datetime.fromisoformat(v).replace(tzinfo=MOSCOW) if k == "send_date"
               else Decimal(v) for k, v in change.items()}

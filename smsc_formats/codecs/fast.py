@@ -34,13 +34,14 @@ import msgspec
 
 from ..model import SLOTS
 from ..spec import Form, JsonType, Kind, Place
-from ..values import SHAPES, TIMESTAMP_RANGE
+from ..values import MAX_DIGITS, SHAPES, TIMESTAMP_RANGE
 from .plan import RecordPlan, SlotPlan
 
 ABSENT: Any = object()
-_MONEY_TEXT = 100
-"""The longest money text the generated writers write (the reference refuses 100 digits or
-more on either side of the point, and writes the rest as they do)."""
+_MONEY_TEXT = MAX_DIGITS
+"""The longest money text the generated writers write: the reference refuses
+``MAX_DIGITS`` digits or more on either side of the point, and writes the rest as they do
+(a longer text in range is left to it too)."""
 _DAY_CACHE_LIMIT = 4096
 _CATCH = "(ValueError, ArithmeticError, OSError, TypeError, KeyError, AttributeError)"
 
@@ -112,7 +113,7 @@ def _day_cache(tz: tzinfo) -> dict[str, Any]:
 
 _INTEGER = SHAPES[(Kind.INT, Form.VALUE)]
 _DAY = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{4}")
-_FIRST_MINUTE, _LAST_MINUTE = -62135596800 // 60, 253402300799 // 60
+_FIRST_MINUTE, _LAST_MINUTE = (int(t.timestamp()) // 60 for t in TIMESTAMP_RANGE)
 """The minutes of 0001-01-01T00:00Z and 9999-12-31T23:59Z, as Unix time // 60."""
 _MINUTE_CACHE_LIMIT = 16384
 """Entries of a minutes cache (a week of minutes is 10,080); it is emptied when full."""

@@ -139,6 +139,37 @@ def later_head(plan: RecordPlan) -> Callable[[str], re.Match[str] | None]:
     return re.compile("\n(?:" + head_pattern(plan) + ")").search
 
 
+def completes_head(plan: RecordPlan) -> Callable[[str], bool] | None:
+    """For a free text that spans lines: a test of whether its last line, which the fields
+    after it follow on the same physical line, holds enough of a head that those fields
+    could complete it (then only the written line can say); None where they never can: in
+    fmt=0 a head is its first key and `` = ``, which holds no comma while the text is
+    followed by ``", "``, and where nothing follows the free text."""
+    later = 0 if plan.free is None else plan.width - plan.free - 1
+    if plan.fmt != 1 or not later:
+        return None
+    commas = (plan.free or 0) - later  # those a head needs from the last line itself
+    return lambda text: text.rpartition("\n")[2].count(",") >= commas
+
+
+def misread_breaks(body: str | bytes) -> str | None:
+    """Why the line breaks of a whole fmt 0/1 body would not be read as written, or None:
+    by the rules above, empty lines at the end of a body are dropped, and a first line
+    break after ``\\r`` makes every ``\\r\\n`` of the body one line break."""
+    if isinstance(body, bytes):  # UTF-8 or any charset the API serves: the breaks are ASCII
+        ends, first = body.endswith(b"\n"), body.find(b"\n")
+        after_cr = first > 0 and body[first - 1] == ord("\r")
+    else:
+        ends, first = body.endswith("\n"), body.find("\n")
+        after_cr = first > 0 and body[first - 1] == "\r"
+    if ends:
+        return "the body would end with a line break (empty lines at its end are dropped)"
+    if after_cr:
+        return ("the body's first line break would follow a \\r (then every \\r\\n of it "
+                "is read as one line break)")
+    return None
+
+
 # -- the tokenizer -----------------------------------------------------------------------------
 
 
@@ -728,5 +759,21 @@ def _loose1(text: str, kind: Kind_ | None) -> list[tuple[str, str, int]]:
     return out
 
 
-__all__ = ["LineRecord", "LineTokenizer", "Orphan", "Split", "Token", "head", "head_pattern",
-           "items", "later_head", "list_values", "record_texts", "split", "split_tail", "tokenize"]
+__all__ = [
+    "LineRecord",
+    "LineTokenizer",
+    "Orphan",
+    "Split",
+    "Token",
+    "completes_head",
+    "head",
+    "head_pattern",
+    "items",
+    "later_head",
+    "list_values",
+    "misread_breaks",
+    "record_texts",
+    "split",
+    "split_tail",
+    "tokenize",
+]

@@ -30,8 +30,10 @@ from . import fast, native
 from .line_tokens import (
     LineRecord,
     Orphan,
+    completes_head,
     later_head,
     list_values,
+    misread_breaks,
     split,
     split_tail,
     tokenize,
@@ -258,7 +260,7 @@ class LineCodec:
 
     def encode(self, reply: Any, call: CallSpec, tz: tzinfo) -> str:
         text = self._encode(reply, call, tz)
-        _reads_back(text, "\n", "\r", self.fmt)
+        self._reads_back(text)
         return text
 
     def _encode(self, reply: Any, call: CallSpec, tz: tzinfo) -> str:
@@ -290,7 +292,7 @@ class LineCodec:
                 [reply[i] for i in spanning], plan):
             return None  # the text path refuses it, and says which line
         if body is not None:
-            _reads_back(body, b"\n", b"\r", self.fmt)
+            self._reads_back(body)
         return body
 
     def _spanning_heads(self, spanning: list[Any], plan: RecordPlan) -> bool:
@@ -298,23 +300,28 @@ class LineCodec:
         a later line that would be read as a record of its own (the tokenizer's head rule,
         as :meth:`_no_heads` applies it), found without writing the records again: a later
         line that begins a record on its own does so whatever follows it. Only the text's
-        last line is followed by more (the later fields), and only in fmt=1 can they
-        complete a head, when the line holds enough of its commas; those few records are
-        written and their lines tested."""
+        last line is followed by more (the later fields); where those could complete a head
+        (``line_tokens.completes_head``), the few such records are written and their lines
+        tested."""
         free = plan.spec.free_text
         assert free is not None  # only a free text is written with its line breaks
-        later = 0 if plan.free is None else plan.width - plan.free - 1
-        commas = (plan.free or 0) - later  # those a head needs from the last line itself
-        search = later_head(plan)
+        search, completes = later_head(plan), completes_head(plan)
         suspects = []
         for record in spanning:
             text = getattr(record, free)
             if search(text) is not None:
                 return True
-            if self.fmt == 1 and later and text.rpartition("\n")[2].count(",") >= commas:
+            if completes is not None and completes(text):
                 suspects.append(record)
         lines = native.write(plan, suspects) if suspects else []
         return lines is None or any(search(line) is not None for line in lines)
+
+    def _reads_back(self, body: str | bytes) -> None:
+        """Refuse a body whose line breaks would be read otherwise than written (the
+        tokenizer's rules, ``line_tokens.misread_breaks``): a text put them there."""
+        why = misread_breaks(body)
+        if why is not None:
+            raise EmitError(f"fmt={self.fmt}: a text would not read back as written: {why}")
 
     def _lines(self, reply: Any, plan: RecordPlan) -> str:
         if not isinstance(reply, list):
@@ -354,20 +361,6 @@ class LineCodec:
                                 f"written in fmt={self.fmt} outside the message")
             raw.append(text)
         return self.dialect.join(plan, raw)
-
-def _reads_back(body: str | bytes, lf: Any, cr: Any, fmt: int) -> None:
-    """Refuse a body whose line breaks the tokenizer would read otherwise than written (its
-    rules on line breaks, ``line_tokens``): one that ends with a line break (the empty lines
-    at the end of a body are dropped), or whose first line break follows a ``\r`` (then
-    every ``\r\n`` of the body is read as one line break, and its ``\r`` is lost)."""
-    if body.endswith(lf):
-        raise EmitError(f"fmt={fmt}: a text ends the body with a line break, which is not "
-                        f"read back (the empty lines at the end of a body are dropped)")
-    first = body.find(lf)
-    if first > 0 and body[first - 1:first] == cr:
-        raise EmitError(f"fmt={fmt}: a text puts \r before the body's first line break, "
-                        f"which makes every \r\n of the body read as one line break")
-
 
 def _at(call: str, fmt: int, line: int, col: int) -> Callable[[str], ParseError]:
     return lambda msg: ParseError(msg, call=call, fmt=fmt, line=line, col=col)

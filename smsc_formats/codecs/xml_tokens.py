@@ -46,7 +46,7 @@ fmt = 2
 
 _DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 _DTD = re.compile(r"<!(?:DOCTYPE|ENTITY)")
-_DTD_BYTES = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
+_DTD_BYTES = re.compile(_DTD.pattern.encode())
 _DTD_OVERLAP = 9
 """Characters kept from one piece to find a declaration cut by the next (``<!DOCTYPE`` - 1)."""
 

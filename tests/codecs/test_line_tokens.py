@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -25,6 +26,7 @@ from smsc_formats.codecs.plan import record_plan
 from smsc_formats.model import SmscApiError
 from smsc_formats.spec import CALLS, ListBody, OneOrListBody, RecordBody, SectionsBody
 from smsc_formats.strategies import bodies, replies
+from smsc_formats.values import MOSCOW
 from tests.timing import best_of_5
 
 CALL_FMT = [(call, fmt) for call in CALLS for fmt in (0, 1)]
@@ -333,3 +335,59 @@ def test_reading_time_grows_linearly(name: str) -> None:
     assert len(big) >= 15 * len(small)
     ratio = best_of_5(read(big)) / best_of_5(read(small))
     assert ratio < 64, f"{name}: x16 body took x{ratio:.1f} time"
+
+
+# -- the line-break rules, as emit checks them ----------------------------------------------
+
+_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def _plan(call: str, fmt: int) -> Any:
+    body = CALLS[call].body
+    assert isinstance(body, ListBody)
+    return record_plan(body.record, fmt, MOSCOW)
+
+
+@pytest.mark.parametrize("fmt", [0, 1])
+@pytest.mark.parametrize("change", [
+    lambda b: b, lambda b: b + "\n", lambda b: b + "\n\n", lambda b: b.replace("\n", "\r\n", 1),
+    lambda b: b.replace("\n", "\r\n"), lambda b: b.replace("\n", "\r\n") + "\r",
+    lambda b: b.replace("\n", "\n\n", 1), lambda b: b.replace("\n", "\rx\n", 1), lambda b: b + "\r",
+    lambda b: b.replace("\n", "\n\r\n", 1),
+])
+def test_misread_breaks_says_when_the_tokenizer_would_not_read_the_lines_as_written(
+        fmt: int, change: Callable[[str], str]) -> None:
+    """``misread_breaks`` is None exactly when the tokenizer gives back the body's own lines:
+    its record texts joined by line breaks are the body (the recorded body, its line breaks
+    changed)."""
+    name = "fmt0.txt" if fmt == 0 else "fmt1.csv"
+    body = change((_FIXTURES / "get_answers" / "default" / name).read_text("utf-8"))
+    plan = _plan("get_answers", fmt)
+    texts = [e.text for e in line_tokens.tokenize(body, [plan], fmt)
+             if isinstance(e, line_tokens.LineRecord)]
+    read_as_written = "\n".join(texts) == body
+    assert (line_tokens.misread_breaks(body) is None) == read_as_written, repr(body[-30:])
+    assert line_tokens.misread_breaks(body.encode()) == line_tokens.misread_breaks(body)
+
+
+def test_a_last_line_with_too_few_commas_never_completes_a_head() -> None:
+    """``completes_head``: in fmt=1 a free text's last line goes on with the later fields on
+    one physical line. Cut a recorded record line after each of its cells: the first part
+    as the last line, the next cells as the later fields. Wherever the tokenizer's own head
+    test finds a head in the line they make, ``completes_head`` must have said so (and it
+    does find some, so the check is not vacuous)."""
+    plan = _plan("get_messages", 1)
+    completes = line_tokens.completes_head(plan)
+    assert completes is not None
+    assert line_tokens.completes_head(_plan("get_messages", 0)) is None
+    assert line_tokens.completes_head(_plan("get_answers", 1)) is None  # the text is last
+    cells = (_FIXTURES / "get_messages" / "default" / "fmt1.csv").read_text(
+        "utf-8").split("\n")[0].split(",")
+    later = plan.width - (plan.free or 0) - 1
+    heads = 0
+    for k in range(1, len(cells) - later):
+        last, rest = ",".join(cells[:k]), ",".join(cells[k:k + later])
+        if line_tokens.head(plan, 1)(last + "," + rest):
+            heads += 1
+            assert completes("x\n" + last), k
+    assert heads > 0
